@@ -1,0 +1,1 @@
+"""EHC needs assessments as durable workflows: the domain core and its adapters."""

@@ -1,0 +1,1 @@
+"""Per-council configuration files under config/<council>/."""

@@ -1,0 +1,1 @@
+"""The case store: the project's own tables are the record of every case."""

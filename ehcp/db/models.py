@@ -1,0 +1,239 @@
+"""The project's tables. Personal data (child, family, contacts) lives only here.
+
+Enumerated values are stored as short strings rather than database enum types,
+so adding a value never needs a PostgreSQL type migration. The domain enums in
+ehcp.domain say what the strings may be.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ehcp.db.types import UTCDateTime
+
+# Stable constraint names, so migrations can refer to them on every backend.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _instant(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _case_fk() -> Any:
+    return Field(foreign_key="ehc_case.id", index=True, ondelete="RESTRICT")
+
+
+class Case(SQLModel, table=True):
+    """One request for an EHC needs assessment. `ref` is the only name Prefect ever sees."""
+
+    __tablename__ = "ehc_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=20, unique=True)
+    received_on: date
+    request_source: str = Field(max_length=30)
+    stage: str = Field(max_length=30, index=True)
+    setting_name: str | None = Field(default=None, max_length=200)
+    setting_calendar: str | None = Field(default=None, max_length=60)
+    # Statutory dates, derived from received_on by the clock; stored so that
+    # reports and the sweep can query them.
+    decide_to_assess_by: date
+    decide_not_to_issue_by: date
+    draft_target_by: date
+    final_plan_by: date
+    draft_served_on: date | None = None
+    final_issued_on: date | None = None
+    withdrawn_on: date | None = None
+    # The earliest running due date: the sweep looks here, via the index.
+    next_due_on: date | None = Field(default=None, index=True)
+    # Bumped on every change, so a run can tell whether the case moved since it looked.
+    version: int = 1
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
+
+
+class Child(SQLModel, table=True):
+    __tablename__ = "child"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="ehc_case.id", unique=True, ondelete="RESTRICT")
+    given_names: str = Field(max_length=200)
+    family_name: str = Field(max_length=200)
+    date_of_birth: date
+    nhs_number: str | None = Field(default=None, max_length=10)
+    upn: str | None = Field(default=None, max_length=13)
+    address_line_1: str | None = Field(default=None, max_length=200)
+    address_line_2: str | None = Field(default=None, max_length=200)
+    town: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=10)
+
+
+class FamilyContact(SQLModel, table=True):
+    """A parent, carer or the young person: who the council keeps informed."""
+
+    __tablename__ = "family_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    full_name: str = Field(max_length=200)
+    relationship: str = Field(max_length=40)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    preferred_contact: str = Field(default="email", max_length=20)
+    is_primary: bool = False
+
+
+class AdviceRequest(SQLModel, table=True):
+    """A request for advice to one contributor (Regs 6(1)); due 6 weeks after *its* request."""
+
+    __tablename__ = "advice_request"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_advice_request_case_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    key: str = Field(max_length=60)
+    role: str = Field(max_length=40)
+    organisation: str = Field(max_length=200)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, max_length=320)
+    setting_calendar: str | None = Field(default=None, max_length=60)
+    requested_on: date
+    due_on: date
+    received_on: date | None = None
+    existing_advice_accepted: bool = False
+    internal_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Decision(SQLModel, table=True):
+    """A panel's decision: whether to assess, or whether to issue a plan. One of each per case."""
+
+    __tablename__ = "decision"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_decision_case_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    kind: str = Field(max_length=20)  # "assessment" or "issue"
+    outcome: str = Field(max_length=20)
+    decided_on: date
+    reasons: str | None = Field(default=None, sa_column=Column(Text))  # family-facing
+    internal_note: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _instant()
+
+
+class StatutoryException(SQLModel, table=True):
+    """A ground that disapplies a limit: which, when, and the evidence for it."""
+
+    __tablename__ = "statutory_exception"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    ground: str = Field(max_length=40)
+    starts_on: date
+    ends_on: date | None = None
+    advice_request_id: int | None = Field(default=None, foreign_key="advice_request.id")
+    evidence_note: str = Field(sa_column=Column(Text, nullable=False))  # internal
+    family_explanation: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _instant()
+
+
+class SettingConsultation(SQLModel, table=True):
+    """The LA's consultation of a school or college it may name in section I."""
+
+    __tablename__ = "setting_consultation"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_setting_consultation_case_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    key: str = Field(max_length=60)
+    setting_name: str = Field(max_length=200)
+    contact_email: str | None = Field(default=None, max_length=320)
+    sent_on: date
+    answered_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=40)
+    internal_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Document(SQLModel, table=True):
+    """A letter, draft or final plan produced for a case; the file lives in the document store."""
+
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    kind: str = Field(max_length=60)
+    audience: str = Field(max_length=20)  # family, professional or internal
+    template: str = Field(max_length=200)
+    storage_path: str = Field(max_length=500)
+    media_type: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = _instant()
+
+
+class OutboundMessage(SQLModel, table=True):
+    """The outbox: one row per message, so a retry or a resumed run never sends twice.
+
+    `key` is (case, purpose, recipient, due date); the SMTP Message-ID derives from it.
+    State moves queued -> sending -> sent | failed.
+    """
+
+    __tablename__ = "outbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    case_id: int = _case_fk()
+    purpose: str = Field(max_length=60)
+    recipient_role: str = Field(max_length=40)
+    recipient_address: str = Field(max_length=320)
+    due_on: date | None = None
+    subject: str = Field(max_length=300)
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    state: str = Field(default="queued", max_length=20, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    smtp_message_id: str = Field(max_length=200, unique=True)
+    queued_at: datetime = _instant()
+    sent_at: datetime | None = _instant(default=None)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case chronology: append-only (a database trigger refuses updates and deletes).
+
+    `summary` is written for a reader such as the Ombudsman; `detail` holds the
+    structured facts of the event.
+    """
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    kind: str = Field(max_length=60, index=True)
+    occurred_on: date  # the day it happened in law (e.g. the date on a decision letter)
+    recorded_at: datetime = _instant()
+    actor: str = Field(max_length=100)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CaseNote(SQLModel, table=True):
+    """Staff notes about a case. Internal: never reachable from family-facing documents."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    author: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _instant()

@@ -1,0 +1,1 @@
+"""The pure core: no Prefect, database or network code, and `now` is always an argument."""

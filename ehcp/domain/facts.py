@@ -1,0 +1,250 @@
+"""What has happened on a case, as plain facts: the statutory clock's input.
+
+Fields are declared in the order things happen, so each validator can check a
+date against the facts before it and name the field at fault. Every entry point
+(CLI, API, database writes) builds a `CaseFacts` before it stores anything, so
+an impossible history is refused the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+
+from ehcp.domain.grounds import MINIMUM_ABSENCE_DAYS, ExceptionGround
+from ehcp.domain.roles import ContributorRole
+
+
+class AssessmentOutcome(StrEnum):
+    ASSESS = "assess"
+    NOT_ASSESS = "not_assess"
+
+
+class IssueOutcome(StrEnum):
+    ISSUE = "issue"
+    NOT_ISSUE = "not_issue"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AssessmentDecision(_Frozen):
+    decided_on: date
+    outcome: AssessmentOutcome
+
+
+class IssueDecision(_Frozen):
+    decided_on: date
+    outcome: IssueOutcome
+
+
+class AdviceFacts(_Frozen):
+    """One request for advice. `key` is stable for the life of the case."""
+
+    key: str
+    role: ContributorRole
+    requested_on: date
+    received_on: date | None = None
+    # Regs 6(4): existing advice the adviser, LA and family agree is sufficient.
+    existing_advice_accepted: bool = False
+    # The term calendar of the setting whose head was asked (school-closure exception).
+    setting_calendar: str | None = None
+
+    @field_validator("received_on")
+    @classmethod
+    def _received_after_request(cls, value: date | None, info: ValidationInfo) -> date | None:
+        requested = info.data.get("requested_on")
+        if value is not None and requested is not None and value < requested:
+            raise ValueError(f"advice received ({value}) before it was requested ({requested})")
+        return value
+
+
+class ConsultationFacts(_Frozen):
+    """The LA's consultation of a school or college it may name (CoP 9.83)."""
+
+    key: str
+    sent_on: date
+    answered_on: date | None = None
+
+    @field_validator("answered_on")
+    @classmethod
+    def _answered_after_sent(cls, value: date | None, info: ValidationInfo) -> date | None:
+        sent = info.data.get("sent_on")
+        if value is not None and sent is not None and value < sent:
+            raise ValueError(f"answered ({value}) before the consultation was sent ({sent})")
+        return value
+
+
+class ExceptionFacts(_Frozen):
+    """A recorded ground for disapplying a limit, with the dates it covers."""
+
+    ground: ExceptionGround
+    starts_on: date
+    ends_on: date | None = None  # None: still going on
+    # Adviser grounds may concern one advice request; None means every limit it can apply to.
+    advice_key: str | None = None
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> ExceptionFacts:
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError(f"ends_on ({self.ends_on}) is before starts_on ({self.starts_on})")
+        if self.ground is ExceptionGround.ABSENCE_FROM_AREA and self.ends_on is not None:
+            days = (self.ends_on - self.starts_on).days + 1
+            if days < MINIMUM_ABSENCE_DAYS:
+                raise ValueError(
+                    f"an absence from the area must last at least 4 continuous weeks; "
+                    f"{self.starts_on} to {self.ends_on} is {days} days"
+                )
+        if self.ground is ExceptionGround.MISSED_APPOINTMENT and self.advice_key is None:
+            raise ValueError("a missed appointment must name the advice request it delayed")
+        return self
+
+    @property
+    def last_day(self) -> date:
+        if self.ground is ExceptionGround.MISSED_APPOINTMENT:
+            return self.starts_on
+        return self.ends_on or date.max
+
+
+class CaseFacts(_Frozen):
+    """Everything the clock needs, in the order it happens."""
+
+    received_on: date
+    setting_calendar: str | None = None
+    decision_to_assess: AssessmentDecision | None = None
+    advice: tuple[AdviceFacts, ...] = ()
+    decision_to_issue: IssueDecision | None = None
+    draft_served_on: date | None = None
+    consultations: tuple[ConsultationFacts, ...] = ()
+    final_issued_on: date | None = None
+    withdrawn_on: date | None = None
+    exceptions: tuple[ExceptionFacts, ...] = ()
+
+    @field_validator("decision_to_assess")
+    @classmethod
+    def _decided_after_request(cls, value, info: ValidationInfo):
+        received = info.data.get("received_on")
+        if value is not None and received is not None and value.decided_on < received:
+            raise ValueError(
+                f"decision dated {value.decided_on}, before the request was received ({received})"
+            )
+        return value
+
+    @field_validator("advice")
+    @classmethod
+    def _advice_after_decision(cls, value: tuple[AdviceFacts, ...], info: ValidationInfo):
+        received = info.data.get("received_on")
+        decision = info.data.get("decision_to_assess")
+        keys = [item.key for item in value]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"advice keys must be unique; repeated: {', '.join(duplicates)}")
+        if value and decision is not None and decision.outcome is AssessmentOutcome.NOT_ASSESS:
+            raise ValueError("advice cannot be requested after a decision not to assess")
+        for item in value:
+            if received is not None and item.requested_on < received:
+                raise ValueError(
+                    f"advice '{item.key}' requested on {item.requested_on}, "
+                    f"before the request was received ({received})"
+                )
+            if decision is not None and item.requested_on < decision.decided_on:
+                raise ValueError(
+                    f"advice '{item.key}' requested on {item.requested_on}, "
+                    f"before the decision to assess ({decision.decided_on})"
+                )
+        return value
+
+    @field_validator("decision_to_issue")
+    @classmethod
+    def _issue_decision_follows_assessment(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        _require_assessment(info, value.decided_on, "the decision whether to issue")
+        return value
+
+    @field_validator("draft_served_on")
+    @classmethod
+    def _draft_follows_decisions(cls, value: date | None, info: ValidationInfo):
+        if value is None:
+            return value
+        _require_assessment(info, value, "the draft plan")
+        issue = info.data.get("decision_to_issue")
+        if issue is not None:
+            if issue.outcome is IssueOutcome.NOT_ISSUE:
+                raise ValueError("a draft plan cannot follow a decision not to issue a plan")
+            if value < issue.decided_on:
+                raise ValueError(
+                    f"draft served on {value}, before the decision to issue ({issue.decided_on})"
+                )
+        return value
+
+    @field_validator("consultations")
+    @classmethod
+    def _consultations_follow_draft(cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo):
+        draft = info.data.get("draft_served_on")
+        for item in value:
+            if draft is None:
+                raise ValueError(f"consultation '{item.key}' sent before any draft plan was served")
+            if item.sent_on < draft:
+                raise ValueError(
+                    f"consultation '{item.key}' sent on {item.sent_on}, "
+                    f"before the draft plan was served ({draft})"
+                )
+        return value
+
+    @field_validator("final_issued_on")
+    @classmethod
+    def _final_follows_draft(cls, value: date | None, info: ValidationInfo):
+        if value is None:
+            return value
+        draft = info.data.get("draft_served_on")
+        if draft is None:
+            raise ValueError("a final plan cannot be issued before a draft plan was served")
+        if value < draft:
+            raise ValueError(f"final plan issued on {value}, before the draft was served ({draft})")
+        return value
+
+    @field_validator("withdrawn_on")
+    @classmethod
+    def _withdrawn_after_request(cls, value: date | None, info: ValidationInfo):
+        received = info.data.get("received_on")
+        if value is not None and received is not None and value < received:
+            raise ValueError(f"withdrawn on {value}, before the request was received ({received})")
+        return value
+
+    @field_validator("exceptions")
+    @classmethod
+    def _exceptions_name_known_advice(cls, value: tuple[ExceptionFacts, ...], info: ValidationInfo):
+        advice_keys = {item.key for item in info.data.get("advice", ())}
+        for item in value:
+            if item.advice_key is not None and item.advice_key not in advice_keys:
+                raise ValueError(f"exception names unknown advice request '{item.advice_key}'")
+        return value
+
+    @property
+    def ended_on(self) -> date | None:
+        """The day the case stopped running early, if it did."""
+        ends = [self.withdrawn_on]
+        if self.decision_to_assess and self.decision_to_assess.outcome is AssessmentOutcome.NOT_ASSESS:
+            ends.append(self.decision_to_assess.decided_on)
+        if self.decision_to_issue and self.decision_to_issue.outcome is IssueOutcome.NOT_ISSUE:
+            ends.append(self.decision_to_issue.decided_on)
+        known = [day for day in ends if day is not None]
+        return min(known) if known else None
+
+
+def _require_assessment(info: ValidationInfo, on: date, what: str) -> None:
+    """`what` may only follow a decision to assess, and never precede it."""
+    received = info.data.get("received_on")
+    decision = info.data.get("decision_to_assess")
+    if received is not None and on < received:
+        raise ValueError(f"{what} dated {on}, before the request was received ({received})")
+    if decision is None:
+        return
+    if decision.outcome is AssessmentOutcome.NOT_ASSESS:
+        raise ValueError(f"{what} cannot follow a decision not to assess")
+    if on < decision.decided_on:
+        raise ValueError(f"{what} dated {on}, before the decision to assess ({decision.decided_on})")

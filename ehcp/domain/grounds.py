@@ -1,0 +1,58 @@
+"""The exceptions that disapply a time limit (Regs 5(4), 8(2), 10(4), 13(3)).
+
+An exception never pauses a clock or moves a date: it only means a limit
+"need not be met", so a late act is reported as disapplied rather than breached.
+"""
+
+from enum import StrEnum
+
+
+class Duty(StrEnum):
+    """Whose time limit it is: the grounds differ between the LA and an adviser."""
+
+    LOCAL_AUTHORITY = "local_authority"
+    ADVISER = "adviser"
+    FAMILY = "family"
+    SETTING = "setting"
+
+
+class ExceptionGround(StrEnum):
+    SCHOOL_CLOSURE = "school_closure"
+    EARLY_YEARS_CLOSURE = "early_years_closure"
+    EXCEPTIONAL_PERSONAL_CIRCUMSTANCES = "exceptional_personal_circumstances"
+    ABSENCE_FROM_AREA = "absence_from_area"
+    MISSED_APPOINTMENT = "missed_appointment"
+
+
+# Which grounds the law allows for whose limit. There is no school-closure
+# ground for an adviser, and the missed-appointment ground exists only there.
+GROUNDS_FOR: dict[Duty, frozenset[ExceptionGround]] = {
+    Duty.LOCAL_AUTHORITY: frozenset(
+        {
+            ExceptionGround.SCHOOL_CLOSURE,
+            ExceptionGround.EARLY_YEARS_CLOSURE,
+            ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES,
+            ExceptionGround.ABSENCE_FROM_AREA,
+        }
+    ),
+    Duty.ADVISER: frozenset(
+        {
+            ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES,
+            ExceptionGround.ABSENCE_FROM_AREA,
+            ExceptionGround.MISSED_APPOINTMENT,
+        }
+    ),
+    Duty.FAMILY: frozenset(),
+    Duty.SETTING: frozenset(),
+}
+
+# "absent from the area ... for a continuous period of not less than 4 weeks"
+MINIMUM_ABSENCE_DAYS = 28
+
+GROUND_BASIS: dict[ExceptionGround, str] = {
+    ExceptionGround.SCHOOL_CLOSURE: "school or college closed for 4+ weeks (Regs 5(4)(a), 10(4)(a), 13(3)(a))",
+    ExceptionGround.EARLY_YEARS_CLOSURE: "early years provider closed for 4+ weeks (Regs 5(4)(b), 10(4)(b), 13(3)(b))",
+    ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES: "exceptional personal circumstances (Regs 5(4)(c), 8(2)(a), 10(4)(c), 13(3)(c))",
+    ExceptionGround.ABSENCE_FROM_AREA: "absent from the area for 4+ continuous weeks (Regs 5(4)(d), 8(2)(b), 10(4)(d), 13(3)(d))",
+    ExceptionGround.MISSED_APPOINTMENT: "failure to keep an appointment for an examination or test (Regs 8(2)(c))",
+}

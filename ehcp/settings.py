@@ -1,0 +1,69 @@
+"""Process settings from the environment (prefix EHC_); Prefect keeps PREFECT_*.
+
+Per-council policy (term dates, clock choices, later contributors and the
+escalation ladder) lives in files under config/; these settings say which
+council directory to read and how to reach the project's own services.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET = "development-only-not-a-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EHC_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    # Empty means a SQLite file under var_dir; PostgreSQL: postgresql+psycopg://user:pass@host/db
+    database_url: str = ""
+    council_dir: Path = PROJECT_ROOT / "config" / "example"
+    # Signs portal links and similar tokens. Must be set outside development.
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+
+    prefect_host: str = "127.0.0.1"
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
+            problems.append("EHC_SECRET_KEY must be set to a real secret")
+        elif len(self.secret_key.get_secret_value()) < 32:
+            problems.append("EHC_SECRET_KEY must be at least 32 characters")
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
+        if problems:
+            raise ValueError("unsafe settings for production: " + "; ".join(problems))
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'ehcp.sqlite3'}"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.var_dir / "prefect"
+
+    @property
+    def prefect_api_url(self) -> str:
+        return f"http://{self.prefect_host}:{self.prefect_port}/api"
+
+    @property
+    def prefect_ui_url(self) -> str:
+        return f"http://{self.prefect_host}:{self.prefect_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

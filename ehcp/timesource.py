@@ -1,0 +1,57 @@
+"""The one place domain code gets the time from, so tests can move it.
+
+Statutory dates are local (England) calendar dates, so `today()` is the date in
+Europe/London, not in UTC. A process started with EHC_FROZEN_NOW set (an ISO
+timestamp with offset) sees that instant instead of the system clock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+Source = Callable[[], datetime]
+
+
+def _system_now() -> datetime:
+    frozen = os.environ.get("EHC_FROZEN_NOW")
+    if frozen:
+        return parse_instant(frozen)
+    return datetime.now(UTC)
+
+
+_source: Source = _system_now
+
+
+def parse_instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"a frozen time needs a UTC offset, e.g. 2026-01-05T09:00:00+00:00; got {text!r}")
+    return value.astimezone(UTC)
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware, in UTC."""
+    return _source()
+
+
+def today() -> date:
+    """Today's date in England."""
+    return now().astimezone(LONDON).date()
+
+
+@contextmanager
+def frozen_at(source: Source | datetime) -> Iterator[None]:
+    """Within the block, `now()` answers from `source` (an instant or a callable)."""
+    global _source
+    previous = _source
+    _source = (lambda: source) if isinstance(source, datetime) else source
+    try:
+        yield
+    finally:
+        _source = previous
