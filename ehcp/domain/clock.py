@@ -98,10 +98,19 @@ class Timeline(BaseModel):
         raise KeyError(key)
 
     @property
+    def open_limits(self) -> tuple[Limit, ...]:
+        """Limits still waiting for someone to act, whether running or already overdue."""
+        return tuple(
+            limit
+            for limit in self.limits
+            if limit.state is LimitState.DUE
+            or (limit.state in (LimitState.BREACHED, LimitState.DISAPPLIED) and limit.done_on is None)
+        )
+
+    @property
     def next_due_on(self) -> date | None:
-        """The earliest due date still running: when the case next needs attention."""
-        running = [limit.due_on for limit in self.limits if limit.state is LimitState.DUE]
-        return min(running, default=None)
+        """The earliest due date among open limits: when the case next needs attention."""
+        return min((limit.due_on for limit in self.open_limits if limit.due_on), default=None)
 
 
 def due_after(start: date, days: int, counting: DayCounting) -> date:

@@ -1,0 +1,35 @@
+# The two commands in the README: `make run` and `make test`. Both create or
+# refresh the virtual environment first, from requirements.lock.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint lock clean
+
+run: $(STAMP)
+	$(BIN)/ehcp up
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check ehcp flows tasks tests migrations
+
+# Installs exactly what the lock says, then the project itself without
+# resolving again; `pip check` fails if the lock misses a dependency.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+# Re-resolve after changing dependencies in pyproject.toml (needs network to PyPI).
+lock:
+	test -x $(VENV)-lock/bin/uv || ($(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet uv)
+	$(VENV)-lock/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) $(VENV)-lock

@@ -1,0 +1,1 @@
+"""The `ehcp` command line for coordinators and operators."""

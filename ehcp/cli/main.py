@@ -1,0 +1,34 @@
+"""The `ehcp` command."""
+
+from __future__ import annotations
+
+import typer
+
+from ehcp.cli import db
+from ehcp.cli.common import council, stdout
+from ehcp.cli.timeline import timeline
+from ehcp.cli.up import up
+
+app = typer.Typer(
+    help="EHC needs assessments: statutory timelines, the case database and the services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(timeline)
+app.command()(up)
+app.add_typer(db.app, name="db")
+
+config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Load and check every council configuration file; name the file, line and field at fault."""
+    loaded = council()
+    calendars = ", ".join(sorted(loaded.calendars))
+    stdout.print(f"{loaded.name}: configuration is valid (term calendars: {calendars}).")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,375 @@
+"""The case store's operations. Keyword-only; each is one unit of work.
+
+Every write builds the case's facts as they would be after it and runs them
+through `CaseFacts` validation first, so an impossible history is refused with
+the field at fault and nothing is written. Each write also appends to the case
+chronology (`case_event`) and refreshes the case's derived columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ehcp.council.config import Council
+from ehcp.db.inputs import AdviceRequestIn, CaseOpen, DecisionIn, ExceptionIn
+from ehcp.db.models import (
+    AdviceRequest,
+    Case,
+    CaseEvent,
+    Child,
+    Decision,
+    FamilyContact,
+    SettingConsultation,
+    StatutoryException,
+)
+from ehcp.domain.clock import Timeline, compute_timeline
+from ehcp.domain.facts import (
+    AdviceFacts,
+    AssessmentDecision,
+    CaseFacts,
+    ConsultationFacts,
+    ExceptionFacts,
+    IssueDecision,
+)
+from ehcp.domain.stages import stage_of
+from ehcp.errors import InvalidInput
+
+REF_ATTEMPTS = 5
+
+
+# -- reading -------------------------------------------------------------
+
+
+def get_case(session: Session, *, ref: str) -> Case | None:
+    return session.exec(select(Case).where(Case.ref == ref)).first()
+
+
+def require_case(session: Session, *, ref: str) -> Case:
+    case = get_case(session, ref=ref)
+    if case is None:
+        raise InvalidInput.one("case_ref", f"no case with reference {ref!r}")
+    return case
+
+
+def case_facts(session: Session, *, case: Case) -> CaseFacts:
+    decisions = {row.kind: row for row in _rows(session, Decision, case)}
+    advice = _rows(session, AdviceRequest, case)
+    advice_keys = {row.id: row.key for row in advice}
+    assessment = decisions.get("assessment")
+    issue = decisions.get("issue")
+    return CaseFacts(
+        received_on=case.received_on,
+        setting_calendar=case.setting_calendar,
+        decision_to_assess=(
+            AssessmentDecision(decided_on=assessment.decided_on, outcome=assessment.outcome)
+            if assessment
+            else None
+        ),
+        advice=tuple(
+            AdviceFacts(
+                key=row.key,
+                role=row.role,
+                requested_on=row.requested_on,
+                received_on=row.received_on,
+                existing_advice_accepted=row.existing_advice_accepted,
+                setting_calendar=row.setting_calendar,
+            )
+            for row in advice
+        ),
+        decision_to_issue=(
+            IssueDecision(decided_on=issue.decided_on, outcome=issue.outcome) if issue else None
+        ),
+        draft_served_on=case.draft_served_on,
+        consultations=tuple(
+            ConsultationFacts(key=row.key, sent_on=row.sent_on, answered_on=row.answered_on)
+            for row in _rows(session, SettingConsultation, case)
+        ),
+        final_issued_on=case.final_issued_on,
+        withdrawn_on=case.withdrawn_on,
+        exceptions=tuple(
+            ExceptionFacts(
+                ground=row.ground,
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+                advice_key=advice_keys.get(row.advice_request_id),
+            )
+            for row in _rows(session, StatutoryException, case)
+        ),
+    )
+
+
+def case_timeline(session: Session, *, case: Case, council: Council, today: date) -> Timeline:
+    return _timeline(case_facts(session, case=case), council, today)
+
+
+def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
+    return list(
+        session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+    )
+
+
+# -- writing -------------------------------------------------------------
+
+
+def open_case(
+    session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str
+) -> Case:
+    """Store a new request with its child and family; allocate its reference."""
+    if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
+        known = ", ".join(sorted(council.calendars)) or "none"
+        raise InvalidInput.one(
+            "setting_calendar", f"unknown term calendar {request.setting_calendar!r} (known: {known})"
+        )
+    facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
+    timeline = _timeline(facts, council, now.date())
+    for _attempt in range(REF_ATTEMPTS):
+        case = Case(
+            ref=_next_ref(session, request.received_on.year),
+            received_on=request.received_on,
+            request_source=request.request_source,
+            setting_name=request.setting_name,
+            setting_calendar=request.setting_calendar,
+            stage=stage_of(facts),
+            decide_to_assess_by=timeline.limit("decision_to_assess").due_on,
+            decide_not_to_issue_by=timeline.limit("decision_not_to_issue").due_on,
+            draft_target_by=timeline.limit("draft_plan_target").due_on,
+            final_plan_by=timeline.limit("final_plan").due_on,
+            next_due_on=timeline.next_due_on,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another writer took this reference first: take the next one.
+            session.rollback()
+            continue
+        session.add(Child(case_id=case.id, **request.child.model_dump()))
+        for contact in request.family:
+            session.add(FamilyContact(case_id=case.id, **contact.model_dump()))
+        _append_event(
+            session,
+            case=case,
+            kind="request_received",
+            occurred_on=request.received_on,
+            actor=actor,
+            now=now,
+            summary=f"Request for an EHC needs assessment received (from {request.request_source.value}).",
+            detail={"request_source": request.request_source.value},
+        )
+        session.commit()
+        return case
+    raise RuntimeError(f"could not allocate a case reference after {REF_ATTEMPTS} attempts")
+
+
+def request_advice(
+    session: Session, *, case: Case, advice: AdviceRequestIn, council: Council, now: datetime, actor: str
+) -> AdviceRequest:
+    facts = case_facts(session, case=case)
+    new = AdviceFacts(
+        key=advice.key,
+        role=advice.role,
+        requested_on=advice.requested_on,
+        existing_advice_accepted=advice.existing_advice_accepted,
+        setting_calendar=advice.setting_calendar,
+    )
+    if advice.setting_calendar is not None and advice.setting_calendar not in council.calendars:
+        raise InvalidInput.one("setting_calendar", f"unknown term calendar {advice.setting_calendar!r}")
+    proposed = _validated("advice", **_with(facts, advice=(*facts.advice, new)))
+    timeline = _timeline(proposed, council, now.date())
+    row = AdviceRequest(
+        case_id=case.id,
+        due_on=timeline.limit(f"advice:{advice.key}").due_on or advice.requested_on,
+        **advice.model_dump(),
+    )
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind="advice_requested",
+        occurred_on=advice.requested_on,
+        actor=actor,
+        now=now,
+        summary=f"Advice requested from {advice.role.value.replace('_', ' ')} ({advice.key}).",
+        detail={"key": advice.key, "role": advice.role.value, "due_on": row.due_on.isoformat()},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+def record_advice_received(
+    session: Session, *, case: Case, key: str, received_on: date, council: Council, now: datetime, actor: str
+) -> AdviceRequest:
+    row = session.exec(
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == key)
+    ).first()
+    if row is None:
+        raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
+    if row.received_on is not None:
+        raise InvalidInput.one("key", f"advice {key!r} was already recorded as received on {row.received_on}")
+    facts = case_facts(session, case=case)
+    advice = tuple(
+        item.model_copy(update={"received_on": received_on}) if item.key == key else item
+        for item in facts.advice
+    )
+    # Re-validate the whole item: model_copy does not run validators.
+    proposed = _validated("advice", **_with(facts, advice=[item.model_dump() for item in advice]))
+    row.received_on = received_on
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind="advice_received",
+        occurred_on=received_on,
+        actor=actor,
+        now=now,
+        summary=f"Advice received from {row.role.replace('_', ' ')} ({key}).",
+        detail={"key": key, "role": row.role, "due_on": row.due_on.isoformat()},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+def record_decision(
+    session: Session, *, case: Case, decision: DecisionIn, council: Council, now: datetime, actor: str
+) -> Decision:
+    field = "decision_to_assess" if decision.kind == "assessment" else "decision_to_issue"
+    facts = case_facts(session, case=case)
+    if getattr(facts, field) is not None:
+        raise InvalidInput.one("kind", f"the decision on {decision.kind} is already recorded for {case.ref}")
+    value = {"decided_on": decision.decided_on, "outcome": decision.outcome}
+    try:
+        proposed = _validated("", **_with(facts, **{field: value}))
+    except InvalidInput as error:
+        # Name the caller's field (decided_on) rather than the fact it feeds.
+        raise InvalidInput.one("decided_on", str(error).removeprefix(f"{field}: ")) from error
+    row = Decision(case_id=case.id, recorded_by=actor, recorded_at=now, **decision.model_dump())
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind=f"decision_{decision.kind}",
+        occurred_on=decision.decided_on,
+        actor=actor,
+        now=now,
+        summary=f"Decision on {'whether to assess' if decision.kind == 'assessment' else 'whether to issue a plan'}: "
+        f"{decision.outcome.value.replace('_', ' ')}.",
+        detail={"kind": decision.kind, "outcome": decision.outcome.value},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+def record_exception(
+    session: Session, *, case: Case, exception: ExceptionIn, council: Council, now: datetime, actor: str
+) -> StatutoryException:
+    facts = case_facts(session, case=case)
+    new = exception.model_dump(include={"ground", "starts_on", "ends_on", "advice_key"})
+    proposed = _validated(
+        "exceptions", **_with(facts, exceptions=[*(e.model_dump() for e in facts.exceptions), new])
+    )
+    advice_id = None
+    if exception.advice_key is not None:
+        advice_id = session.exec(
+            select(AdviceRequest.id).where(
+                AdviceRequest.case_id == case.id, AdviceRequest.key == exception.advice_key
+            )
+        ).one()
+    row = StatutoryException(
+        case_id=case.id,
+        advice_request_id=advice_id,
+        recorded_by=actor,
+        recorded_at=now,
+        **exception.model_dump(exclude={"advice_key"}),
+    )
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind="exception_recorded",
+        occurred_on=exception.starts_on,
+        actor=actor,
+        now=now,
+        summary=f"Exception recorded: {exception.ground.value.replace('_', ' ')} from {exception.starts_on}"
+        + (f" to {exception.ends_on}." if exception.ends_on else " (continuing)."),
+        detail={"ground": exception.ground.value, "advice_key": exception.advice_key},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+# -- helpers -------------------------------------------------------------
+
+
+def _rows(session: Session, model: Any, case: Case) -> list[Any]:
+    return list(session.exec(select(model).where(model.case_id == case.id).order_by(model.id)))
+
+
+def _with(facts: CaseFacts, **changes: Any) -> dict[str, Any]:
+    return {**facts.model_dump(), **changes}
+
+
+def _validated(prefix: str, **values: Any) -> CaseFacts:
+    try:
+        return CaseFacts.model_validate(values)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from error
+
+
+def _timeline(facts: CaseFacts, council: Council, today: date) -> Timeline:
+    return compute_timeline(facts, today=today, policy=council.policy, calendars=council.calendars)
+
+
+def _next_ref(session: Session, year: int) -> str:
+    prefix = f"EHC-{year}-"
+    last = session.exec(select(func.max(Case.ref)).where(Case.ref.startswith(prefix))).one()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def _append_event(
+    session: Session,
+    *,
+    case: Case,
+    kind: str,
+    occurred_on: date,
+    actor: str,
+    now: datetime,
+    summary: str,
+    detail: dict[str, Any],
+) -> None:
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=kind,
+            occurred_on=occurred_on,
+            recorded_at=now,
+            actor=actor,
+            summary=summary,
+            detail=detail,
+        )
+    )
+
+
+def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime) -> None:
+    """Refresh what is derived from the facts, then commit the whole unit of work."""
+    timeline = _timeline(facts, council, now.date())
+    case.stage = stage_of(facts)
+    case.next_due_on = timeline.next_due_on
+    case.version += 1
+    case.updated_at = now
+    session.add(case)
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise InvalidInput.one("", f"conflicts with what is already stored: {error.orig}") from error

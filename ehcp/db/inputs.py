@@ -1,0 +1,102 @@
+"""What callers hand the case store: validated before anything is written.
+
+These are the "create" layer over the tables in ehcp.db.models; the web app,
+the CLI and the flows all build them, so the same rules apply everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from ehcp.domain.facts import AssessmentOutcome, IssueOutcome
+from ehcp.domain.grounds import ExceptionGround
+from ehcp.domain.roles import ContributorRole, RequestSource
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ChildIn(_Input):
+    given_names: str = Field(min_length=1, max_length=200)
+    family_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date
+    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
+    upn: str | None = Field(default=None, pattern=r"^[A-Z]\d{11}[0-9A-Z]$")
+    address_line_1: str | None = Field(default=None, max_length=200)
+    address_line_2: str | None = Field(default=None, max_length=200)
+    town: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=10)
+
+    @field_validator("nhs_number")
+    @classmethod
+    def _nhs_check_digit(cls, value: str | None) -> str | None:
+        """NHS numbers carry a modulus-11 check digit; a typo is caught here, not at the ICB."""
+        if value is None:
+            return value
+        total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
+        check = 11 - total % 11
+        check = 0 if check == 11 else check
+        if check == 10 or check != int(value[9]):
+            raise ValueError("not a valid NHS number (check digit does not match)")
+        return value
+
+
+class FamilyContactIn(_Input):
+    full_name: str = Field(min_length=1, max_length=200)
+    relationship: Literal["parent", "carer", "young_person", "other"]
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    preferred_contact: Literal["email", "post", "phone"] = "email"
+    is_primary: bool = False
+
+
+class CaseOpen(_Input):
+    received_on: date
+    request_source: RequestSource
+    setting_name: str | None = Field(default=None, max_length=200)
+    setting_calendar: str | None = Field(default=None, max_length=60)
+    child: ChildIn
+    family: list[FamilyContactIn] = Field(min_length=1)
+
+
+class AdviceRequestIn(_Input):
+    key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    role: ContributorRole
+    organisation: str = Field(min_length=1, max_length=200)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: EmailStr | None = None
+    setting_calendar: str | None = Field(default=None, max_length=60)
+    requested_on: date
+    existing_advice_accepted: bool = False
+    internal_note: str | None = None
+
+
+class DecisionIn(_Input):
+    kind: Literal["assessment", "issue"]
+    outcome: AssessmentOutcome | IssueOutcome
+    decided_on: date
+    reasons: str | None = None
+    internal_note: str | None = None
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome_fits_kind(cls, value, info):
+        kind = info.data.get("kind")
+        allowed = AssessmentOutcome if kind == "assessment" else IssueOutcome
+        if kind is not None and value not in allowed.__members__.values():
+            choices = ", ".join(item.value for item in allowed)
+            raise ValueError(f"a decision on {kind} is one of: {choices}")
+        return allowed(value) if kind is not None else value
+
+
+class ExceptionIn(_Input):
+    ground: ExceptionGround
+    starts_on: date
+    ends_on: date | None = None
+    advice_key: str | None = None
+    evidence_note: str = Field(min_length=1)
+    family_explanation: str | None = None

@@ -1,0 +1,247 @@
+"""The case store keeps the record and refuses an impossible history without writing anything."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from ehcp.db import crud
+from ehcp.db.inputs import AdviceRequestIn, DecisionIn, ExceptionIn
+from ehcp.db.models import AdviceRequest, Case, CaseEvent, Child, Decision, FamilyContact, StatutoryException
+from ehcp.domain.clock import LimitState, compute_timeline
+from ehcp.errors import InvalidInput
+from tests.db.factories import CHILD_NAME, case_open
+
+ACTOR = "coordinator:test"
+
+
+def _counts(session) -> dict[str, int]:
+    return {
+        model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Case, Child, FamilyContact, AdviceRequest, Decision, StatutoryException, CaseEvent)
+    }
+
+
+def _open(session, council, now, **changes) -> Case:
+    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=ACTOR)
+
+
+def _decide_to_assess(session, council, now, case, on=date(2026, 2, 10)):
+    return crud.record_decision(
+        session,
+        case=case,
+        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+
+
+def test_opening_a_case_allocates_sequential_references_per_year(session, council, now):
+    first = _open(session, council, now)
+    second = _open(session, council, now)
+    other_year = _open(session, council, now, received_on=date(2025, 12, 30))
+    assert (first.ref, second.ref, other_year.ref) == ("EHC-2026-000001", "EHC-2026-000002", "EHC-2025-000001")
+
+
+def test_opening_a_case_stores_people_dates_and_the_first_chronology_entry(session, council, now):
+    case = _open(session, council, now)
+    assert case.stage == "considering"
+    assert (case.decide_to_assess_by, case.decide_not_to_issue_by, case.final_plan_by) == (
+        date(2026, 2, 16),
+        date(2026, 4, 27),
+        date(2026, 5, 25),
+    )
+    assert case.draft_target_by == date(2026, 4, 13)
+    assert case.next_due_on == date(2026, 2, 16)
+    child = session.exec(select(Child).where(Child.case_id == case.id)).one()
+    assert child.given_names == CHILD_NAME
+    [event] = crud.chronology(session, case=case)
+    assert (event.kind, event.occurred_on, event.actor) == ("request_received", date(2026, 1, 5), ACTOR)
+    assert CHILD_NAME not in event.summary
+
+
+def test_an_unknown_term_calendar_is_refused_and_nothing_is_stored(session, council, now):
+    before = _counts(session)
+    with pytest.raises(InvalidInput) as refused:
+        _open(session, council, now, setting_calendar="no-such-school")
+    assert refused.value.errors[0].field == "setting_calendar"
+    assert _counts(session) == before
+
+
+def test_a_decision_dated_before_the_request_is_refused_and_nothing_changes(session, council, now):
+    case = _open(session, council, now)
+    before, version = _counts(session), case.version
+    with pytest.raises(InvalidInput) as refused:
+        _decide_to_assess(session, council, now, case, on=date(2026, 1, 4))
+    assert refused.value.errors[0].field == "decided_on"
+    assert "before the request was received" in str(refused.value)
+    session.expire_all()
+    assert _counts(session) == before
+    assert crud.require_case(session, ref=case.ref).version == version
+
+
+def test_a_decision_is_recorded_once(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    with pytest.raises(InvalidInput, match="already recorded"):
+        _decide_to_assess(session, council, now, case)
+    assert session.exec(select(func.count()).select_from(Decision)).one() == 1
+
+
+def test_deciding_to_assess_moves_the_stage_and_logs_the_decision(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    session.refresh(case)
+    assert case.stage == "assessing"
+    assert case.version == 2
+    kinds = [event.kind for event in crud.chronology(session, case=case)]
+    assert kinds == ["request_received", "decision_assessment"]
+
+
+def test_advice_is_due_six_weeks_after_that_advisers_own_request(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    health = crud.request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(key="health", role="health", organisation="Example ICB", requested_on=date(2026, 2, 11)),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    ep = crud.request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(key="ep", role="psychological", organisation="EP service", requested_on=date(2026, 2, 20)),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    assert (health.due_on, ep.due_on) == (date(2026, 3, 25), date(2026, 4, 3))
+
+
+def test_advice_requested_before_the_decision_to_assess_is_refused(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case, on=date(2026, 2, 10))
+    before = _counts(session)
+    with pytest.raises(InvalidInput) as refused:
+        crud.request_advice(
+            session,
+            case=case,
+            advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 9)),
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
+    assert refused.value.errors[0].field == "advice"
+    assert "before the decision to assess" in str(refused.value)
+    assert _counts(session) == before
+
+
+def test_advice_received_before_it_was_requested_is_refused(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    crud.request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    with pytest.raises(InvalidInput, match="before it was requested"):
+        crud.record_advice_received(
+            session, case=case, key="health", received_on=date(2026, 2, 10), council=council, now=now, actor=ACTOR
+        )
+    session.expire_all()
+    assert session.exec(select(AdviceRequest)).one().received_on is None
+
+
+def test_the_stored_timeline_is_the_clock_applied_to_the_stored_facts(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    crud.request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(
+            key="school", role="educational", organisation="Example Primary", requested_on=date(2026, 2, 10)
+        ),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    crud.record_advice_received(
+        session, case=case, key="school", received_on=date(2026, 3, 30), council=council, now=now, actor=ACTOR
+    )
+    today = date(2026, 4, 1)
+    stored = crud.case_timeline(session, case=case, council=council, today=today)
+    direct = compute_timeline(
+        crud.case_facts(session, case=case), today=today, policy=council.policy, calendars=council.calendars
+    )
+    assert stored == direct
+    school = stored.limit("advice:school")
+    assert (school.due_on, school.state, school.days_late) == (date(2026, 3, 24), LimitState.BREACHED, 6)
+
+
+def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council, now):
+    case = _open(session, council, now)
+    _decide_to_assess(session, council, now, case)
+    crud.request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    crud.record_exception(
+        session,
+        case=case,
+        exception=ExceptionIn(
+            ground="missed_appointment",
+            starts_on=date(2026, 3, 2),
+            advice_key="health",
+            evidence_note="Clinic letter on file.",
+        ),
+        council=council,
+        now=now,
+        actor=ACTOR,
+    )
+    timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 4, 1))
+    health = timeline.limit("advice:health")
+    assert health.state is LimitState.DISAPPLIED
+    assert [item.ground.value for item in health.exceptions] == ["missed_appointment"]
+    # The LA's own limits have no missed-appointment ground.
+    assert timeline.limit("final_plan").exceptions == ()
+
+
+def test_an_absence_shorter_than_four_weeks_is_refused(session, council, now):
+    case = _open(session, council, now)
+    with pytest.raises(InvalidInput, match="4 continuous weeks") as refused:
+        crud.record_exception(
+            session,
+            case=case,
+            exception=ExceptionIn(
+                ground="absence_from_area",
+                starts_on=date(2026, 1, 10),
+                ends_on=date(2026, 1, 10) + timedelta(days=26),
+                evidence_note="Family abroad.",
+            ),
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
+    assert refused.value.errors[0].field.startswith("exceptions")
+    assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
+
+
+def test_stored_instants_come_back_in_utc(session, council, now):
+    case = _open(session, council, now)
+    session.expire_all()
+    stored = crud.require_case(session, ref=case.ref)
+    assert stored.created_at == now
+    assert stored.created_at.utcoffset() == timedelta(0)
