@@ -5,13 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock clean system-packages
 
 run: $(STAMP)
 	$(BIN)/ehcp up
 
-test: $(STAMP)
+test: system-packages $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-packages:
+	@scripts/system-packages.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check ehcp flows tasks tests migrations

@@ -106,12 +106,18 @@ class Supervisor:
         def _request_stop(_signum, _frame):
             stop["requested"] = True
 
-        previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             while not stop["requested"]:
                 for service in self.services:
                     if service.process and service.process.poll() is not None:
-                        print(f"{service.name} stopped unexpectedly (status {service.process.returncode}).", file=sys.stderr)
+                        status = service.process.returncode
+                        print(
+                            f"{service.name} stopped unexpectedly (status {status}).",
+                            file=sys.stderr,
+                        )
                         return 1
                 time.sleep(0.5)
             return 0
@@ -137,7 +143,15 @@ def prefect_server(settings: Settings) -> Service:
     prefect = str(Path(sys.executable).with_name("prefect"))
     return Service(
         name="prefect-server",
-        argv=[prefect, "server", "start", "--host", settings.prefect_host, "--port", str(settings.prefect_port)],
+        argv=[
+            prefect,
+            "server",
+            "start",
+            "--host",
+            settings.prefect_host,
+            "--port",
+            str(settings.prefect_port),
+        ],
         env=prefect_environment(settings),
         is_ready=lambda: prefect_is_healthy(settings.prefect_api_url),
     )

@@ -29,7 +29,10 @@ def _postgres_required() -> bool:
 def _isolated_settings(tmp_path, monkeypatch) -> Iterator[None]:
     """No test reads a developer's .env or writes under the project's var/."""
     for name in list(os.environ):
-        if name.startswith("EHC_") and name not in ("EHC_TEST_POSTGRES_URL", "EHC_REQUIRE_POSTGRES"):
+        if name.startswith("EHC_") and name not in (
+            "EHC_TEST_POSTGRES_URL",
+            "EHC_REQUIRE_POSTGRES",
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("EHC_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.chdir(tmp_path)

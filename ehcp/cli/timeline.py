@@ -44,39 +44,68 @@ DateOption = Annotated[datetime | None, typer.Option(formats=DATE_FORMATS, show_
 def timeline(
     received: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Day the council received the request (day 0).", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS,
+            help="Day the council received the request (day 0).",
+            show_default=False,
+        ),
     ] = None,
     advice_requested: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Day advice was requested from the contributors.", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS,
+            help="Day advice was requested from the contributors.",
+            show_default=False,
+        ),
     ] = None,
     decided_to_assess: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Day the decision to assess was made.", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS, help="Day the decision to assess was made.", show_default=False
+        ),
     ] = None,
     draft_served: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Day the draft plan was served on the family.", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS,
+            help="Day the draft plan was served on the family.",
+            show_default=False,
+        ),
     ] = None,
     final_issued: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Day the final plan was issued.", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS, help="Day the final plan was issued.", show_default=False
+        ),
     ] = None,
     case: Annotated[
         str | None, typer.Option("--case", help="A stored case's reference, e.g. EHC-2026-000123.")
     ] = None,
     today: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Judge the limits as of this day (default: today).", show_default=False),
+        typer.Option(
+            formats=DATE_FORMATS,
+            help="Judge the limits as of this day (default: today).",
+            show_default=False,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stable JSON document.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stable JSON document.")
+    ] = False,
 ) -> None:
-    """Print every due date of a request and whether each limit is met, due, breached or disapplied."""
+    """Print every due date of a request and whether each limit is met, due, breached or
+    disapplied by an exception."""
     as_of = as_date(today) or timesource.today()
     current = settings()
     rules = council(current)
     if case is not None:
-        given = [flag for flag, value in _fact_flags(received, advice_requested, decided_to_assess, draft_served, final_issued) if value]
+        given = [
+            flag
+            for flag, value in _fact_flags(
+                received, advice_requested, decided_to_assess, draft_served, final_issued
+            )
+            if value
+        ]
         if given:
             fail(f"--case reads the stored facts; do not combine it with {', '.join(given)}")
         result, ref = _stored_timeline(case, current.effective_database_url, rules, as_of), case
@@ -84,10 +113,16 @@ def timeline(
         if received is None:
             fail("--received: give the day the request was received (YYYY-MM-DD), or --case REF")
         facts = _facts_from_flags(
-            as_date(received), as_date(advice_requested), as_date(decided_to_assess),
-            as_date(draft_served), as_date(final_issued),
+            as_date(received),
+            as_date(advice_requested),
+            as_date(decided_to_assess),
+            as_date(draft_served),
+            as_date(final_issued),
         )
-        result, ref = compute_timeline(facts, today=as_of, policy=rules.policy, calendars=rules.calendars), None
+        result, ref = (
+            compute_timeline(facts, today=as_of, policy=rules.policy, calendars=rules.calendars),
+            None,
+        )
     if as_json:
         stdout.print_json(json.dumps(timeline_document(result, case_ref=ref)))
     else:
@@ -99,14 +134,20 @@ def _fact_flags(*values):
 
 
 def _facts_from_flags(
-    received: date, advice_requested: date | None, decided: date | None, draft: date | None, final: date | None
+    received: date,
+    advice_requested: date | None,
+    decided: date | None,
+    draft: date | None,
+    final: date | None,
 ) -> CaseFacts:
     values: dict = {"received_on": received}
     if decided is not None:
         values["decision_to_assess"] = {"decided_on": decided, "outcome": "assess"}
     if advice_requested is not None:
         values["advice"] = [
-            AdviceFacts(key="advice", role=ContributorRole.OTHER, requested_on=advice_requested).model_dump()
+            AdviceFacts(
+                key="advice", role=ContributorRole.OTHER, requested_on=advice_requested
+            ).model_dump()
         ]
     values["draft_served_on"] = draft
     values["final_issued_on"] = final
@@ -134,7 +175,8 @@ def _stored_timeline(ref: str, url: str, rules, as_of: date) -> Timeline:
 
 
 def _print_table(result: Timeline, ref: str | None) -> None:
-    title = f"Statutory timeline{' for ' + ref if ref else ''} (received {result.received_on}, as of {result.today})"
+    subject = f" for {ref}" if ref else ""
+    title = f"Statutory timeline{subject} (received {result.received_on}, as of {result.today})"
     table = Table(title=title, title_justify="left")
     table.add_column("Limit", ratio=3)
     table.add_column("Basis", ratio=2)

@@ -16,7 +16,9 @@ def up() -> None:
     stdout.print(f"Council: {loaded.name} ({current.council_dir})")
 
     migrate.upgrade(current.effective_database_url)
-    stdout.print(f"Case database migrated to {migrate.head_revision(current.effective_database_url)}.")
+    stdout.print(
+        f"Case database migrated to {migrate.head_revision(current.effective_database_url)}."
+    )
 
     if not port_is_free(current.prefect_host, current.prefect_port):
         fail(
@@ -30,6 +32,9 @@ def up() -> None:
     except StartupError as error:
         supervisor.stop()
         fail(str(error))
-    stdout.print(f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})", soft_wrap=True)
+    stdout.print(
+        f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})",
+        soft_wrap=True,
+    )
     stdout.print("Logs under var/log/. Press Ctrl-C to stop.")
     raise typer.Exit(supervisor.wait())

@@ -13,6 +13,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic parses them and names the
+    field of a bad one (PyYAML's own date parsing fails without a location)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 Location = tuple[str | int, ...]
 
 
@@ -39,7 +50,9 @@ def load_model(path: Path, model: type[Model]) -> Model:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(path, [(line, "", f"not valid YAML: {getattr(error, 'problem', error)}")]) from error
+        raise ConfigError(
+            path, [(line, "", f"not valid YAML: {getattr(error, 'problem', error)}")]
+        ) from error
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as error:
@@ -51,7 +64,7 @@ def load_model(path: Path, model: type[Model]) -> Model:
 
 
 def _parse_with_lines(text: str) -> tuple[object, dict[Location, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

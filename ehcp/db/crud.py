@@ -41,6 +41,7 @@ from ehcp.domain.stages import stage_of
 from ehcp.errors import InvalidInput
 
 REF_ATTEMPTS = 5
+DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
 
 
 # -- reading -------------------------------------------------------------
@@ -110,9 +111,7 @@ def case_timeline(session: Session, *, case: Case, council: Council, today: date
 
 def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
     return list(
-        session.exec(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-        )
+        session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
     )
 
 
@@ -126,9 +125,12 @@ def open_case(
     if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
         known = ", ".join(sorted(council.calendars)) or "none"
         raise InvalidInput.one(
-            "setting_calendar", f"unknown term calendar {request.setting_calendar!r} (known: {known})"
+            "setting_calendar",
+            f"unknown term calendar {request.setting_calendar!r} (known: {known})",
         )
-    facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
+    facts = _validated(
+        "", received_on=request.received_on, setting_calendar=request.setting_calendar
+    )
     timeline = _timeline(facts, council, now.date())
     for _attempt in range(REF_ATTEMPTS):
         case = Case(
@@ -163,7 +165,8 @@ def open_case(
             occurred_on=request.received_on,
             actor=actor,
             now=now,
-            summary=f"Request for an EHC needs assessment received (from {request.request_source.value}).",
+            summary="Request for an EHC needs assessment received "
+            f"(from {_words(request.request_source)}).",
             detail={"request_source": request.request_source.value},
         )
         session.commit()
@@ -172,7 +175,13 @@ def open_case(
 
 
 def request_advice(
-    session: Session, *, case: Case, advice: AdviceRequestIn, council: Council, now: datetime, actor: str
+    session: Session,
+    *,
+    case: Case,
+    advice: AdviceRequestIn,
+    council: Council,
+    now: datetime,
+    actor: str,
 ) -> AdviceRequest:
     facts = case_facts(session, case=case)
     new = AdviceFacts(
@@ -183,7 +192,9 @@ def request_advice(
         setting_calendar=advice.setting_calendar,
     )
     if advice.setting_calendar is not None and advice.setting_calendar not in council.calendars:
-        raise InvalidInput.one("setting_calendar", f"unknown term calendar {advice.setting_calendar!r}")
+        raise InvalidInput.one(
+            "setting_calendar", f"unknown term calendar {advice.setting_calendar!r}"
+        )
     proposed = _validated("advice", **_with(facts, advice=(*facts.advice, new)))
     timeline = _timeline(proposed, council, now.date())
     row = AdviceRequest(
@@ -207,7 +218,14 @@ def request_advice(
 
 
 def record_advice_received(
-    session: Session, *, case: Case, key: str, received_on: date, council: Council, now: datetime, actor: str
+    session: Session,
+    *,
+    case: Case,
+    key: str,
+    received_on: date,
+    council: Council,
+    now: datetime,
+    actor: str,
 ) -> AdviceRequest:
     row = session.exec(
         select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == key)
@@ -215,7 +233,9 @@ def record_advice_received(
     if row is None:
         raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
     if row.received_on is not None:
-        raise InvalidInput.one("key", f"advice {key!r} was already recorded as received on {row.received_on}")
+        raise InvalidInput.one(
+            "key", f"advice {key!r} was already recorded as received on {row.received_on}"
+        )
     facts = case_facts(session, case=case)
     advice = tuple(
         item.model_copy(update={"received_on": received_on}) if item.key == key else item
@@ -240,12 +260,20 @@ def record_advice_received(
 
 
 def record_decision(
-    session: Session, *, case: Case, decision: DecisionIn, council: Council, now: datetime, actor: str
+    session: Session,
+    *,
+    case: Case,
+    decision: DecisionIn,
+    council: Council,
+    now: datetime,
+    actor: str,
 ) -> Decision:
     field = "decision_to_assess" if decision.kind == "assessment" else "decision_to_issue"
     facts = case_facts(session, case=case)
     if getattr(facts, field) is not None:
-        raise InvalidInput.one("kind", f"the decision on {decision.kind} is already recorded for {case.ref}")
+        raise InvalidInput.one(
+            "kind", f"the decision on {decision.kind} is already recorded for {case.ref}"
+        )
     value = {"decided_on": decision.decided_on, "outcome": decision.outcome}
     try:
         proposed = _validated("", **_with(facts, **{field: value}))
@@ -261,8 +289,7 @@ def record_decision(
         occurred_on=decision.decided_on,
         actor=actor,
         now=now,
-        summary=f"Decision on {'whether to assess' if decision.kind == 'assessment' else 'whether to issue a plan'}: "
-        f"{decision.outcome.value.replace('_', ' ')}.",
+        summary=f"Decision on {DECISION_SUBJECT[decision.kind]}: {_words(decision.outcome)}.",
         detail={"kind": decision.kind, "outcome": decision.outcome.value},
     )
     _commit_with(session, case, proposed, council, now)
@@ -270,7 +297,13 @@ def record_decision(
 
 
 def record_exception(
-    session: Session, *, case: Case, exception: ExceptionIn, council: Council, now: datetime, actor: str
+    session: Session,
+    *,
+    case: Case,
+    exception: ExceptionIn,
+    council: Council,
+    now: datetime,
+    actor: str,
 ) -> StatutoryException:
     facts = case_facts(session, case=case)
     new = exception.model_dump(include={"ground", "starts_on", "ends_on", "advice_key"})
@@ -299,7 +332,7 @@ def record_exception(
         occurred_on=exception.starts_on,
         actor=actor,
         now=now,
-        summary=f"Exception recorded: {exception.ground.value.replace('_', ' ')} from {exception.starts_on}"
+        summary=f"Exception recorded: {_words(exception.ground)} from {exception.starts_on}"
         + (f" to {exception.ends_on}." if exception.ends_on else " (continuing)."),
         detail={"ground": exception.ground.value, "advice_key": exception.advice_key},
     )
@@ -308,6 +341,10 @@ def record_exception(
 
 
 # -- helpers -------------------------------------------------------------
+
+
+def _words(value: str) -> str:
+    return str(value).replace("_", " ")
 
 
 def _rows(session: Session, model: Any, case: Case) -> list[Any]:
@@ -360,7 +397,9 @@ def _append_event(
     )
 
 
-def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime) -> None:
+def _commit_with(
+    session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime
+) -> None:
     """Refresh what is derived from the facts, then commit the whole unit of work."""
     timeline = _timeline(facts, council, now.date())
     case.stage = stage_of(facts)
@@ -372,4 +411,6 @@ def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Counci
         session.commit()
     except IntegrityError as error:
         session.rollback()
-        raise InvalidInput.one("", f"conflicts with what is already stored: {error.orig}") from error
+        raise InvalidInput.one(
+            "", f"conflicts with what is already stored: {error.orig}"
+        ) from error

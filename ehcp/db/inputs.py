@@ -37,7 +37,9 @@ class ChildIn(_Input):
         """NHS numbers carry a modulus-11 check digit; a typo is caught here, not at the ICB."""
         if value is None:
             return value
-        total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
+        total = sum(
+            int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True)
+        )
         check = 11 - total % 11
         check = 0 if check == 11 else check
         if check == 10 or check != int(value[9]):

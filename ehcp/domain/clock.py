@@ -104,7 +104,10 @@ class Timeline(BaseModel):
             limit
             for limit in self.limits
             if limit.state is LimitState.DUE
-            or (limit.state in (LimitState.BREACHED, LimitState.DISAPPLIED) and limit.done_on is None)
+            or (
+                limit.state in (LimitState.BREACHED, LimitState.DISAPPLIED)
+                and limit.done_on is None
+            )
         )
 
     @property
@@ -176,6 +179,7 @@ class _Builder:
                 starts_on=received,
                 due_on=self.weeks(received, self.policy.draft_target_weeks),
                 done_on=facts.draft_served_on,
+                moot=facts.plan_refused,
             ),
             self.family_comments_limit(),
             *self.consultation_limits(),
@@ -187,6 +191,7 @@ class _Builder:
                 starts_on=received,
                 due_on=self.weeks(received, 20),
                 done_on=facts.final_issued_on,
+                moot=facts.plan_refused,
             ),
         ]
         self.note_uncovered_calendars()
@@ -202,7 +207,11 @@ class _Builder:
 
     def advice_limits(self) -> list[Limit]:
         if not self.facts.advice:
-            return [self.not_started("advice", "Advice requested from contributors", "Regs 6(1), 8(1)", Duty.ADVISER)]
+            return [
+                self.not_started(
+                    "advice", "Advice requested from contributors", "Regs 6(1), 8(1)", Duty.ADVISER
+                )
+            ]
         limits = []
         for advice in self.facts.advice:
             key = f"advice:{advice.key}"
@@ -237,7 +246,11 @@ class _Builder:
         return limits
 
     def not_to_issue_limit(self, received: date, issue) -> Limit:
-        key, title, basis = "decision_not_to_issue", "Decision not to issue a plan notified", "Regs 10(1)"
+        key, title, basis = (
+            "decision_not_to_issue",
+            "Decision not to issue a plan notified",
+            "Regs 10(1)",
+        )
         if issue is not None and issue.outcome is IssueOutcome.ISSUE:
             # Regs 10 governs only a decision *not* to issue; a plan is bounded by week 20.
             return Limit(
@@ -259,6 +272,7 @@ class _Builder:
             starts_on=received,
             due_on=self.weeks(received, 16),
             done_on=issue.decided_on if issue else None,
+            moot=self.facts.assessment_refused,
         )
 
     def family_comments_limit(self) -> Limit:
@@ -268,7 +282,11 @@ class _Builder:
         window, not a deadline for them: the LA breaches it by issuing the final
         plan before it has ended.
         """
-        key, title, basis = "family_comments", "Family's 15 days to comment on the draft", "Regs 13(1)"
+        key, title, basis = (
+            "family_comments",
+            "Family's 15 days to comment on the draft",
+            "Regs 13(1)",
+        )
         served = self.facts.draft_served_on
         if served is None:
             return self.not_started(key, title, basis, Duty.FAMILY)
@@ -320,7 +338,9 @@ class _Builder:
     # -- building blocks ---------------------------------------------------
 
     def not_started(self, key: str, title: str, basis: str, duty: Duty) -> Limit:
-        state = LimitState.NOT_APPLICABLE if self.facts.ended_on is not None else LimitState.NOT_STARTED
+        state = (
+            LimitState.NOT_APPLICABLE if self.facts.ended_on is not None else LimitState.NOT_STARTED
+        )
         return Limit(
             key=key,
             title=title,
@@ -345,8 +365,13 @@ class _Builder:
         done_on: date | None,
         statutory: bool = True,
         advice_key: str | None = None,
+        moot: bool = False,
     ) -> Limit:
-        """A limit that someone meets by acting on or before its due date."""
+        """A limit that someone meets by acting on or before its due date.
+
+        `moot`: a later decision means the act will never be needed (no plan
+        after a decision not to issue), so an undone act is not a breach.
+        """
         excuses = tuple(self.exceptions_for(duty, starts_on, due_on, advice_key))
         ended = self.facts.ended_on
         remaining = late = None
@@ -354,7 +379,7 @@ class _Builder:
             late_by = (done_on - due_on).days
             state = LimitState.MET if late_by <= 0 else None
             late = late_by if late_by > 0 else None
-        elif ended is not None and ended <= due_on:
+        elif moot or (ended is not None and ended <= due_on):
             state = LimitState.NOT_APPLICABLE
         elif ended is None and self.today <= due_on:
             state, remaining = LimitState.DUE, (due_on - self.today).days
@@ -382,8 +407,10 @@ class _Builder:
     ) -> Iterable[AppliedException]:
         allowed = GROUNDS_FOR[duty]
         for recorded in self.facts.exceptions:
-            if recorded.ground in allowed and _concerns(recorded, advice_key) and _falls_within(
-                recorded, starts_on, due_on
+            if (
+                recorded.ground in allowed
+                and _concerns(recorded, advice_key)
+                and _falls_within(recorded, starts_on, due_on)
             ):
                 yield AppliedException(
                     ground=recorded.ground,
@@ -396,7 +423,7 @@ class _Builder:
             yield from self.closures_during(starts_on, due_on)
 
     def closures_during(self, starts_on: date, due_on: date) -> Iterable[AppliedException]:
-        """School-closure exceptions implied by term dates (Regs 5(4)(a)-(b) and kin)."""
+        """School-closure exceptions implied by term dates."""
         for advice in self.head_teacher_requests():
             if not starts_on <= advice.requested_on <= due_on:
                 continue
@@ -429,7 +456,8 @@ class _Builder:
         calendar = self.calendars.get(key)
         if calendar is None:
             self.notes.append(
-                f"No term dates for calendar '{key}': the school-closure exception cannot be worked out."
+                f"No term dates for calendar '{key}': "
+                "the school-closure exception cannot be worked out."
             )
         return calendar
 
@@ -439,8 +467,8 @@ class _Builder:
             calendar = self.calendars.get(key) if key else None
             if calendar is not None and not calendar.knows(advice.requested_on):
                 self.notes.append(
-                    f"Term dates for '{key}' do not cover {advice.requested_on} (advice '{advice.key}'): "
-                    "add them to work out the school-closure exception."
+                    f"Term dates for '{key}' do not cover {advice.requested_on} "
+                    f"(advice '{advice.key}'): add them to work out the school-closure exception."
                 )
 
 

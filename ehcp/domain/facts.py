@@ -183,7 +183,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("consultations")
     @classmethod
-    def _consultations_follow_draft(cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo):
+    def _consultations_follow_draft(
+        cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo
+    ):
         draft = info.data.get("draft_served_on")
         for item in value:
             if draft is None:
@@ -225,10 +227,26 @@ class CaseFacts(_Frozen):
         return value
 
     @property
+    def assessment_refused(self) -> bool:
+        decision = self.decision_to_assess
+        return decision is not None and decision.outcome is AssessmentOutcome.NOT_ASSESS
+
+    @property
+    def plan_refused(self) -> bool:
+        """A panel decided there will be no plan: the plan's own limits can never arise."""
+        issue = self.decision_to_issue
+        return self.assessment_refused or (
+            issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE
+        )
+
+    @property
     def ended_on(self) -> date | None:
         """The day the case stopped running early, if it did."""
         ends = [self.withdrawn_on]
-        if self.decision_to_assess and self.decision_to_assess.outcome is AssessmentOutcome.NOT_ASSESS:
+        if (
+            self.decision_to_assess
+            and self.decision_to_assess.outcome is AssessmentOutcome.NOT_ASSESS
+        ):
             ends.append(self.decision_to_assess.decided_on)
         if self.decision_to_issue and self.decision_to_issue.outcome is IssueOutcome.NOT_ISSUE:
             ends.append(self.decision_to_issue.decided_on)
@@ -247,4 +265,6 @@ def _require_assessment(info: ValidationInfo, on: date, what: str) -> None:
     if decision.outcome is AssessmentOutcome.NOT_ASSESS:
         raise ValueError(f"{what} cannot follow a decision not to assess")
     if on < decision.decided_on:
-        raise ValueError(f"{what} dated {on}, before the decision to assess ({decision.decided_on})")
+        raise ValueError(
+            f"{what} dated {on}, before the decision to assess ({decision.decided_on})"
+        )

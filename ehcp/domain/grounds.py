@@ -49,10 +49,19 @@ GROUNDS_FOR: dict[Duty, frozenset[ExceptionGround]] = {
 # "absent from the area ... for a continuous period of not less than 4 weeks"
 MINIMUM_ABSENCE_DAYS = 28
 
+LA_REGS = "Regs 5(4), 10(4), 13(3)"
+ADVISER_REGS = "Regs 8(2)"
+
 GROUND_BASIS: dict[ExceptionGround, str] = {
-    ExceptionGround.SCHOOL_CLOSURE: "school or college closed for 4+ weeks (Regs 5(4)(a), 10(4)(a), 13(3)(a))",
-    ExceptionGround.EARLY_YEARS_CLOSURE: "early years provider closed for 4+ weeks (Regs 5(4)(b), 10(4)(b), 13(3)(b))",
-    ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES: "exceptional personal circumstances (Regs 5(4)(c), 8(2)(a), 10(4)(c), 13(3)(c))",
-    ExceptionGround.ABSENCE_FROM_AREA: "absent from the area for 4+ continuous weeks (Regs 5(4)(d), 8(2)(b), 10(4)(d), 13(3)(d))",
-    ExceptionGround.MISSED_APPOINTMENT: "failure to keep an appointment for an examination or test (Regs 8(2)(c))",
+    ExceptionGround.SCHOOL_CLOSURE: f"school or college closed for 4+ weeks ({LA_REGS})",
+    ExceptionGround.EARLY_YEARS_CLOSURE: f"early years provider closed for 4+ weeks ({LA_REGS})",
+    ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES: (
+        f"exceptional personal circumstances ({LA_REGS}; {ADVISER_REGS})"
+    ),
+    ExceptionGround.ABSENCE_FROM_AREA: (
+        f"absent from the area for 4+ continuous weeks ({LA_REGS}; {ADVISER_REGS})"
+    ),
+    ExceptionGround.MISSED_APPOINTMENT: (
+        f"failure to keep an appointment for an examination or test ({ADVISER_REGS})"
+    ),
 }

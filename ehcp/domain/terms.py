@@ -1,4 +1,4 @@
-"""Term dates and the school-closure exception they imply (Regs 5(4)(a)-(b)).
+"""Term dates and the school-closure exception they imply (Regs 5(4), 10(4), 13(3)).
 
 The exception applies where the LA asked a head teacher (or early-years lead)
 for advice during a window that begins one week before the setting closes for
@@ -18,8 +18,8 @@ WINDOW_LEAD = timedelta(weeks=1)
 
 
 class SettingKind(StrEnum):
-    SCHOOL = "school"  # schools and colleges: Regs 5(4)(a)
-    EARLY_YEARS = "early_years"  # early years providers: Regs 5(4)(b)
+    SCHOOL = "school"  # schools and colleges
+    EARLY_YEARS = "early_years"  # early years providers
 
 
 class Term(BaseModel):
@@ -81,7 +81,9 @@ class TermCalendar(BaseModel):
         """Closures of four weeks or more between consecutive terms."""
         closures = []
         for earlier, later in zip(self.terms, self.terms[1:], strict=False):
-            closure = Closure(closes_on=earlier.ends_on + timedelta(days=1), reopens_on=later.starts_on)
+            closure = Closure(
+                closes_on=earlier.ends_on + timedelta(days=1), reopens_on=later.starts_on
+            )
             if closure.days >= LONG_CLOSURE_DAYS:
                 closures.append(closure)
         return closures

@@ -10,7 +10,15 @@ from sqlmodel import select
 
 from ehcp.db import crud
 from ehcp.db.inputs import AdviceRequestIn, DecisionIn, ExceptionIn
-from ehcp.db.models import AdviceRequest, Case, CaseEvent, Child, Decision, FamilyContact, StatutoryException
+from ehcp.db.models import (
+    AdviceRequest,
+    Case,
+    CaseEvent,
+    Child,
+    Decision,
+    FamilyContact,
+    StatutoryException,
+)
 from ehcp.domain.clock import LimitState, compute_timeline
 from ehcp.errors import InvalidInput
 from tests.db.factories import CHILD_NAME, case_open
@@ -21,19 +29,31 @@ ACTOR = "coordinator:test"
 def _counts(session) -> dict[str, int]:
     return {
         model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
-        for model in (Case, Child, FamilyContact, AdviceRequest, Decision, StatutoryException, CaseEvent)
+        for model in (
+            Case,
+            Child,
+            FamilyContact,
+            AdviceRequest,
+            Decision,
+            StatutoryException,
+            CaseEvent,
+        )
     }
 
 
 def _open(session, council, now, **changes) -> Case:
-    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=ACTOR)
+    return crud.open_case(
+        session, request=case_open(**changes), council=council, now=now, actor=ACTOR
+    )
 
 
 def _decide_to_assess(session, council, now, case, on=date(2026, 2, 10)):
     return crud.record_decision(
         session,
         case=case,
-        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."),
+        decision=DecisionIn(
+            kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."
+        ),
         council=council,
         now=now,
         actor=ACTOR,
@@ -44,7 +64,11 @@ def test_opening_a_case_allocates_sequential_references_per_year(session, counci
     first = _open(session, council, now)
     second = _open(session, council, now)
     other_year = _open(session, council, now, received_on=date(2025, 12, 30))
-    assert (first.ref, second.ref, other_year.ref) == ("EHC-2026-000001", "EHC-2026-000002", "EHC-2025-000001")
+    assert (first.ref, second.ref, other_year.ref) == (
+        "EHC-2026-000001",
+        "EHC-2026-000002",
+        "EHC-2025-000001",
+    )
 
 
 def test_opening_a_case_stores_people_dates_and_the_first_chronology_entry(session, council, now):
@@ -60,7 +84,11 @@ def test_opening_a_case_stores_people_dates_and_the_first_chronology_entry(sessi
     child = session.exec(select(Child).where(Child.case_id == case.id)).one()
     assert child.given_names == CHILD_NAME
     [event] = crud.chronology(session, case=case)
-    assert (event.kind, event.occurred_on, event.actor) == ("request_received", date(2026, 1, 5), ACTOR)
+    assert (event.kind, event.occurred_on, event.actor) == (
+        "request_received",
+        date(2026, 1, 5),
+        ACTOR,
+    )
     assert CHILD_NAME not in event.summary
 
 
@@ -108,7 +136,9 @@ def test_advice_is_due_six_weeks_after_that_advisers_own_request(session, counci
     health = crud.request_advice(
         session,
         case=case,
-        advice=AdviceRequestIn(key="health", role="health", organisation="Example ICB", requested_on=date(2026, 2, 11)),
+        advice=AdviceRequestIn(
+            key="health", role="health", organisation="Example ICB", requested_on=date(2026, 2, 11)
+        ),
         council=council,
         now=now,
         actor=ACTOR,
@@ -116,7 +146,12 @@ def test_advice_is_due_six_weeks_after_that_advisers_own_request(session, counci
     ep = crud.request_advice(
         session,
         case=case,
-        advice=AdviceRequestIn(key="ep", role="psychological", organisation="EP service", requested_on=date(2026, 2, 20)),
+        advice=AdviceRequestIn(
+            key="ep",
+            role="psychological",
+            organisation="EP service",
+            requested_on=date(2026, 2, 20),
+        ),
         council=council,
         now=now,
         actor=ACTOR,
@@ -132,7 +167,9 @@ def test_advice_requested_before_the_decision_to_assess_is_refused(session, coun
         crud.request_advice(
             session,
             case=case,
-            advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 9)),
+            advice=AdviceRequestIn(
+                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 9)
+            ),
             council=council,
             now=now,
             actor=ACTOR,
@@ -148,14 +185,22 @@ def test_advice_received_before_it_was_requested_is_refused(session, council, no
     crud.request_advice(
         session,
         case=case,
-        advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)),
+        advice=AdviceRequestIn(
+            key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)
+        ),
         council=council,
         now=now,
         actor=ACTOR,
     )
     with pytest.raises(InvalidInput, match="before it was requested"):
         crud.record_advice_received(
-            session, case=case, key="health", received_on=date(2026, 2, 10), council=council, now=now, actor=ACTOR
+            session,
+            case=case,
+            key="health",
+            received_on=date(2026, 2, 10),
+            council=council,
+            now=now,
+            actor=ACTOR,
         )
     session.expire_all()
     assert session.exec(select(AdviceRequest)).one().received_on is None
@@ -168,23 +213,39 @@ def test_the_stored_timeline_is_the_clock_applied_to_the_stored_facts(session, c
         session,
         case=case,
         advice=AdviceRequestIn(
-            key="school", role="educational", organisation="Example Primary", requested_on=date(2026, 2, 10)
+            key="school",
+            role="educational",
+            organisation="Example Primary",
+            requested_on=date(2026, 2, 10),
         ),
         council=council,
         now=now,
         actor=ACTOR,
     )
     crud.record_advice_received(
-        session, case=case, key="school", received_on=date(2026, 3, 30), council=council, now=now, actor=ACTOR
+        session,
+        case=case,
+        key="school",
+        received_on=date(2026, 3, 30),
+        council=council,
+        now=now,
+        actor=ACTOR,
     )
     today = date(2026, 4, 1)
     stored = crud.case_timeline(session, case=case, council=council, today=today)
     direct = compute_timeline(
-        crud.case_facts(session, case=case), today=today, policy=council.policy, calendars=council.calendars
+        crud.case_facts(session, case=case),
+        today=today,
+        policy=council.policy,
+        calendars=council.calendars,
     )
     assert stored == direct
     school = stored.limit("advice:school")
-    assert (school.due_on, school.state, school.days_late) == (date(2026, 3, 24), LimitState.BREACHED, 6)
+    assert (school.due_on, school.state, school.days_late) == (
+        date(2026, 3, 24),
+        LimitState.BREACHED,
+        6,
+    )
 
 
 def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council, now):
@@ -193,7 +254,9 @@ def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council,
     crud.request_advice(
         session,
         case=case,
-        advice=AdviceRequestIn(key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)),
+        advice=AdviceRequestIn(
+            key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)
+        ),
         council=council,
         now=now,
         actor=ACTOR,

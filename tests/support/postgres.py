@@ -51,12 +51,33 @@ class TemporaryPostgres:
         if os.geteuid() == 0:
             user = pwd.getpwnam(RUN_AS)
             os.chown(root, user.pw_uid, user.pw_gid)
-        server._run("initdb", "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+        server._run(
+            "initdb",
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
         options = (
             f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        server._run("pg_ctl", "-D", str(root / "data"), "-o", options, "-l", str(root / "log"), "-w", "start")
+        server._run(
+            "pg_ctl",
+            "-D",
+            str(root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        )
         return server
 
     def stop(self) -> None:
@@ -71,4 +92,6 @@ class TemporaryPostgres:
             command = ["runuser", "-u", RUN_AS, "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
-            raise RuntimeError(f"{program} failed ({result.returncode}): {result.stderr or result.stdout}")
+            raise RuntimeError(
+                f"{program} failed ({result.returncode}): {result.stderr or result.stdout}"
+            )

@@ -1,0 +1,101 @@
+"""Council configuration files: the example loads; a mistake names the file, line and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ehcp.council.config import load_council
+from ehcp.council.yamlfile import ConfigError
+from tests.conftest import EXAMPLE_COUNCIL_DIR
+
+
+@pytest.fixture
+def council_dir(tmp_path) -> Path:
+    target = tmp_path / "council"
+    shutil.copytree(EXAMPLE_COUNCIL_DIR, target)
+    return target
+
+
+def _replace(path: Path, old: str, new: str) -> int:
+    """Edit a config file; return the 1-based line of the edit."""
+    text = path.read_text()
+    assert old in text
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1))
+    return line
+
+
+def test_the_example_council_loads():
+    council = load_council(EXAMPLE_COUNCIL_DIR)
+    assert council.name == "Example Borough Council"
+    assert {"la-maintained", "riverside-college", "sunflower-nursery"} <= set(council.calendars)
+    assert council.policy.draft_target_weeks == 14
+
+
+def test_a_malformed_date_names_file_line_and_field(council_dir):
+    path = council_dir / "term-dates.yaml"
+    line = _replace(
+        path,
+        "{starts_on: 2026-01-05, ends_on: 2026-02-13}",
+        "{starts_on: 2026-01-05, ends_on: 2026-02-31}",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, _message)] = refused.value.problems
+    assert (at, field) == (line, "calendars.la-maintained.terms[2].ends_on")
+    assert f"{path}:{line}: calendars.la-maintained.terms[2].ends_on" in str(refused.value)
+
+
+def test_overlapping_terms_name_the_calendar(council_dir):
+    path = council_dir / "term-dates.yaml"
+    line = _replace(
+        path,
+        "{starts_on: 2025-11-03, ends_on: 2025-12-19}",
+        "{starts_on: 2025-10-20, ends_on: 2025-12-19}",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, message)] = refused.value.problems
+    assert field == "calendars.la-maintained.terms"
+    assert "date order" in message
+    assert at is not None and at < line
+
+
+def test_an_unknown_setting_is_refused_by_name(council_dir):
+    path = council_dir / "council.yaml"
+    line = _replace(path, "draft_target_weeks: 14", "draft_target_wekes: 14")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    assert (line, "clock.draft_target_wekes") in [
+        (at, field) for at, field, _ in refused.value.problems
+    ]
+
+
+def test_an_out_of_range_value_is_refused(council_dir):
+    line = _replace(
+        council_dir / "council.yaml", "draft_target_weeks: 14", "draft_target_weeks: 21"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    assert [(at, field) for at, field, _ in refused.value.problems] == [
+        (line, "clock.draft_target_weeks")
+    ]
+
+
+def test_broken_yaml_names_the_line(council_dir):
+    path = council_dir / "council.yaml"
+    line = _replace(path, "name: Example Borough Council", "name: [Example Borough Council")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, message)] = refused.value.problems
+    assert field == "" and "not valid YAML" in message
+    assert at is not None and at >= line
+
+
+def test_a_missing_file_is_named(council_dir):
+    (council_dir / "term-dates.yaml").unlink()
+    with pytest.raises(ConfigError, match="term-dates.yaml"):
+        load_council(council_dir)

@@ -1,0 +1,47 @@
+"""Settings: safe defaults for development, refused in production."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from ehcp.settings import Settings
+
+STRONG = "s" * 40
+POSTGRES = "postgresql+psycopg://ehcp:pw@db.internal/ehcp"
+
+
+def test_development_defaults_use_sqlite_under_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("EHC_VAR_DIR", str(tmp_path))
+    settings = Settings()
+    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'ehcp.sqlite3'}"
+    assert settings.prefect_home == tmp_path / "prefect"
+
+
+def test_postgresql_comes_from_ehc_database_url(monkeypatch):
+    monkeypatch.setenv("EHC_DATABASE_URL", POSTGRES)
+    assert Settings().effective_database_url == POSTGRES
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"EHC_DATABASE_URL": POSTGRES}, "EHC_SECRET_KEY must be set"),
+        ({"EHC_DATABASE_URL": POSTGRES, "EHC_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"EHC_SECRET_KEY": STRONG}, "EHC_DATABASE_URL must point at PostgreSQL"),
+    ],
+)
+def test_production_refuses_unsafe_defaults(monkeypatch, env, complaint):
+    monkeypatch.setenv("EHC_ENVIRONMENT", "production")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=complaint):
+        Settings()
+
+
+def test_production_with_real_settings_starts(monkeypatch):
+    monkeypatch.setenv("EHC_ENVIRONMENT", "production")
+    monkeypatch.setenv("EHC_DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("EHC_SECRET_KEY", STRONG)
+    settings = Settings()
+    assert STRONG not in repr(settings)

@@ -1,0 +1,77 @@
+"""`ehcp up` (what `make run` starts) brings up a real Prefect server and the case database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ehcp.db import migrate
+from tests.support.postgres import free_port
+
+pytestmark = pytest.mark.slow
+EHCP = str(Path(sys.executable).with_name("ehcp"))
+
+
+def _start(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [EHCP, "up"],
+        env={
+            **os.environ,
+            "EHC_VAR_DIR": str(tmp_path / "var"),
+            "EHC_PREFECT_PORT": str(port),
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _read_until(process: subprocess.Popen, marker: str, timeout: float = 180) -> str:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    process.kill()
+    pytest.fail(f"`ehcp up` never said {marker!r}; it printed:\n{''.join(seen)}")
+
+
+def test_up_migrates_the_case_database_and_serves_the_prefect_ui_until_stopped(tmp_path):
+    port = free_port()
+    process = _start(tmp_path, port)
+    try:
+        printed = _read_until(process, "Ready.")
+        assert f"Prefect UI: http://127.0.0.1:{port}" in printed
+        assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).json() is True
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200  # the UI
+        assert migrate.is_current(f"sqlite:///{tmp_path / 'var' / 'ehcp.sqlite3'}")
+        assert (tmp_path / "var" / "prefect").is_dir()  # Prefect's own SQLite lives apart
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+
+
+def test_up_refuses_a_malformed_configuration_before_starting_anything(tmp_path):
+    council_dir = tmp_path / "broken"
+    council_dir.mkdir()
+    (council_dir / "council.yaml").write_text("name: ''\n")
+    (council_dir / "term-dates.yaml").write_text("calendars: {}\n")
+    process = _start(tmp_path, free_port(), EHC_COUNCIL_DIR=str(council_dir))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "council.yaml:1" in output.replace("\n", "") and "name" in output
+    assert not (tmp_path / "var" / "ehcp.sqlite3").exists()
