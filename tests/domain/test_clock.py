@@ -404,3 +404,23 @@ def test_missing_term_dates_are_pointed_out_rather_than_guessed():
         advice=[advice("school-advice", "educational", date(2027, 7, 20))],
     )
     assert any("do not cover 2027-07-20" in note for note in outside.notes)
+
+
+def test_a_served_draft_implies_the_decision_to_issue_even_if_unrecorded():
+    result = timeline(
+        today=date(2026, 9, 1), decision_to_assess=assessed(), draft_served_on=date(2026, 5, 1)
+    )
+    assert result.limit("decision_not_to_issue").state is LimitState.NOT_APPLICABLE
+
+
+def test_a_final_plan_issued_inside_the_familys_window_leaves_nothing_waiting():
+    result = timeline(
+        today=date(2026, 9, 1),
+        decision_to_assess=assessed(date(2026, 2, 1)),
+        decision_to_issue={"decided_on": date(2026, 3, 1), "outcome": "issue"},
+        draft_served_on=date(2026, 3, 2),
+        final_issued_on=date(2026, 3, 5),
+    )
+    assert result.limit("family_comments").state is LimitState.BREACHED
+    assert result.open_limits == ()
+    assert result.next_due_on is None
