@@ -99,7 +99,11 @@ class Timeline(BaseModel):
 
     @property
     def open_limits(self) -> tuple[Limit, ...]:
-        """Limits still waiting for someone to act, whether running or already overdue."""
+        """Limits still waiting for someone to act, whether running or already overdue.
+
+        The family's window waits on no one once it is over: a final plan issued
+        inside it is a breach on the record, not something still to do.
+        """
         return tuple(
             limit
             for limit in self.limits
@@ -107,6 +111,7 @@ class Timeline(BaseModel):
             or (
                 limit.state in (LimitState.BREACHED, LimitState.DISAPPLIED)
                 and limit.done_on is None
+                and limit.duty is not Duty.FAMILY
             )
         )
 
@@ -251,8 +256,10 @@ class _Builder:
             "Decision not to issue a plan notified",
             "Regs 10(1)",
         )
-        if issue is not None and issue.outcome is IssueOutcome.ISSUE:
+        plan_under_way = self.facts.draft_served_on is not None
+        if (issue is not None and issue.outcome is IssueOutcome.ISSUE) or plan_under_way:
             # Regs 10 governs only a decision *not* to issue; a plan is bounded by week 20.
+            # A served draft means the LA decided to issue, recorded or not.
             return Limit(
                 key=key,
                 title=title,
