@@ -106,9 +106,7 @@ class Supervisor:
         def _request_stop(_signum, _frame):
             stop["requested"] = True
 
-        previous = {
-            sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             while not stop["requested"]:
                 for service in self.services:

@@ -31,9 +31,7 @@ _source: Source = _system_now
 def parse_instant(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
-        raise ValueError(
-            f"a frozen time needs a UTC offset, e.g. 2026-01-05T09:00:00+00:00; got {text!r}"
-        )
+        raise ValueError(f"a frozen time needs a UTC offset, e.g. 2026-01-05T09:00:00+00:00; got {text!r}")
     return value.astimezone(UTC)
 
 

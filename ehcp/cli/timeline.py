@@ -60,9 +60,7 @@ def timeline(
     ] = None,
     decided_to_assess: Annotated[
         datetime | None,
-        typer.Option(
-            formats=DATE_FORMATS, help="Day the decision to assess was made.", show_default=False
-        ),
+        typer.Option(formats=DATE_FORMATS, help="Day the decision to assess was made.", show_default=False),
     ] = None,
     draft_served: Annotated[
         datetime | None,
@@ -74,9 +72,7 @@ def timeline(
     ] = None,
     final_issued: Annotated[
         datetime | None,
-        typer.Option(
-            formats=DATE_FORMATS, help="Day the final plan was issued.", show_default=False
-        ),
+        typer.Option(formats=DATE_FORMATS, help="Day the final plan was issued.", show_default=False),
     ] = None,
     case: Annotated[
         str | None, typer.Option("--case", help="A stored case's reference, e.g. EHC-2026-000123.")
@@ -89,9 +85,7 @@ def timeline(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the stable JSON document.")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stable JSON document.")] = False,
 ) -> None:
     """Print every due date of a request and whether each limit is met, due, breached or
     disapplied by an exception."""
@@ -145,9 +139,7 @@ def _facts_from_flags(
         values["decision_to_assess"] = {"decided_on": decided, "outcome": "assess"}
     if advice_requested is not None:
         values["advice"] = [
-            AdviceFacts(
-                key="advice", role=ContributorRole.OTHER, requested_on=advice_requested
-            ).model_dump()
+            AdviceFacts(key="advice", role=ContributorRole.OTHER, requested_on=advice_requested).model_dump()
         ]
     values["draft_served_on"] = draft
     values["final_issued_on"] = final

@@ -16,9 +16,7 @@ def up() -> None:
     stdout.print(f"Council: {loaded.name} ({current.council_dir})")
 
     migrate.upgrade(current.effective_database_url)
-    stdout.print(
-        f"Case database migrated to {migrate.head_revision(current.effective_database_url)}."
-    )
+    stdout.print(f"Case database migrated to {migrate.head_revision(current.effective_database_url)}.")
 
     if not port_is_free(current.prefect_host, current.prefect_port):
         fail(

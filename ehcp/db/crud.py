@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ehcp.council.config import Council
-from ehcp.db.inputs import AdviceRequestIn, CaseOpen, DecisionIn, ExceptionIn
+from ehcp.db.inputs import AdviceRequestIn, CaseOpen, ConsultationIn, DecisionIn, ExceptionIn
 from ehcp.db.models import (
     AdviceRequest,
     Case,
@@ -37,7 +37,7 @@ from ehcp.domain.facts import (
     ExceptionFacts,
     IssueDecision,
 )
-from ehcp.domain.stages import stage_of
+from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
 
 REF_ATTEMPTS = 5
@@ -110,17 +110,13 @@ def case_timeline(session: Session, *, case: Case, council: Council, today: date
 
 
 def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
-    return list(
-        session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
-    )
+    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
 
 
 # -- writing -------------------------------------------------------------
 
 
-def open_case(
-    session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str
-) -> Case:
+def open_case(session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str) -> Case:
     """Store a new request with its child and family; allocate its reference."""
     if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
         known = ", ".join(sorted(council.calendars)) or "none"
@@ -128,9 +124,7 @@ def open_case(
             "setting_calendar",
             f"unknown term calendar {request.setting_calendar!r} (known: {known})",
         )
-    facts = _validated(
-        "", received_on=request.received_on, setting_calendar=request.setting_calendar
-    )
+    facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
     timeline = _timeline(facts, council, now.date())
     for _attempt in range(REF_ATTEMPTS):
         case = Case(
@@ -138,6 +132,7 @@ def open_case(
             received_on=request.received_on,
             request_source=request.request_source,
             setting_name=request.setting_name,
+            setting_email=request.setting_email,
             setting_calendar=request.setting_calendar,
             stage=stage_of(facts),
             decide_to_assess_by=timeline.limit("decision_to_assess").due_on,
@@ -147,6 +142,7 @@ def open_case(
             next_due_on=timeline.next_due_on,
             created_at=now,
             updated_at=now,
+            wake_at=now,  # the sweep starts its run
         )
         session.add(case)
         try:
@@ -165,8 +161,7 @@ def open_case(
             occurred_on=request.received_on,
             actor=actor,
             now=now,
-            summary="Request for an EHC needs assessment received "
-            f"(from {_words(request.request_source)}).",
+            summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
             detail={"request_source": request.request_source.value},
         )
         session.commit()
@@ -192,9 +187,7 @@ def request_advice(
         setting_calendar=advice.setting_calendar,
     )
     if advice.setting_calendar is not None and advice.setting_calendar not in council.calendars:
-        raise InvalidInput.one(
-            "setting_calendar", f"unknown term calendar {advice.setting_calendar!r}"
-        )
+        raise InvalidInput.one("setting_calendar", f"unknown term calendar {advice.setting_calendar!r}")
     proposed = _validated("advice", **_with(facts, advice=(*facts.advice, new)))
     timeline = _timeline(proposed, council, now.date())
     row = AdviceRequest(
@@ -233,9 +226,7 @@ def record_advice_received(
     if row is None:
         raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
     if row.received_on is not None:
-        raise InvalidInput.one(
-            "key", f"advice {key!r} was already recorded as received on {row.received_on}"
-        )
+        raise InvalidInput.one("key", f"advice {key!r} was already recorded as received on {row.received_on}")
     facts = case_facts(session, case=case)
     advice = tuple(
         item.model_copy(update={"received_on": received_on}) if item.key == key else item
@@ -271,9 +262,7 @@ def record_decision(
     field = "decision_to_assess" if decision.kind == "assessment" else "decision_to_issue"
     facts = case_facts(session, case=case)
     if getattr(facts, field) is not None:
-        raise InvalidInput.one(
-            "kind", f"the decision on {decision.kind} is already recorded for {case.ref}"
-        )
+        raise InvalidInput.one("kind", f"the decision on {decision.kind} is already recorded for {case.ref}")
     value = {"decided_on": decision.decided_on, "outcome": decision.outcome}
     try:
         proposed = _validated("", **_with(facts, **{field: value}))
@@ -340,6 +329,242 @@ def record_exception(
     return row
 
 
+def record_draft_served(
+    session: Session, *, case: Case, served_on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    facts = case_facts(session, case=case)
+    if facts.draft_served_on is not None:
+        raise InvalidInput.one("served_on", f"the draft was already served on {facts.draft_served_on}")
+    proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
+    case.draft_served_on = served_on
+    _append_event(
+        session,
+        case=case,
+        kind="draft_served",
+        occurred_on=served_on,
+        actor=actor,
+        now=now,
+        summary="Draft plan served on the family; their 15 days to comment begin.",
+        detail={},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return case
+
+
+def record_consultation(
+    session: Session, *, case: Case, consultation: ConsultationIn, council: Council, now: datetime, actor: str
+) -> SettingConsultation:
+    facts = case_facts(session, case=case)
+    new = {"key": consultation.key, "sent_on": consultation.sent_on}
+    proposed = _as_field(
+        "sent_on", **_with(facts, consultations=[*(c.model_dump() for c in facts.consultations), new])
+    )
+    if any(item.key == consultation.key for item in facts.consultations):
+        raise InvalidInput.one("key", f"consultation {consultation.key!r} is already recorded")
+    row = SettingConsultation(case_id=case.id, **consultation.model_dump())
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind="consultation_sent",
+        occurred_on=consultation.sent_on,
+        actor=actor,
+        now=now,
+        summary=f"School or college consulted about being named ({consultation.key}).",
+        detail={"key": consultation.key},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+def record_consultation_answer(
+    session: Session,
+    *,
+    case: Case,
+    key: str,
+    answered_on: date,
+    outcome: str,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> SettingConsultation:
+    row = session.exec(
+        select(SettingConsultation).where(
+            SettingConsultation.case_id == case.id, SettingConsultation.key == key
+        )
+    ).first()
+    if row is None:
+        raise InvalidInput.one("key", f"no consultation {key!r} on case {case.ref}")
+    if row.answered_on is not None:
+        raise InvalidInput.one("key", f"consultation {key!r} was already answered on {row.answered_on}")
+    facts = case_facts(session, case=case)
+    consultations = [
+        {**item.model_dump(), "answered_on": answered_on} if item.key == key else item.model_dump()
+        for item in facts.consultations
+    ]
+    proposed = _as_field("answered_on", **_with(facts, consultations=consultations))
+    row.answered_on, row.outcome = answered_on, outcome
+    session.add(row)
+    _append_event(
+        session,
+        case=case,
+        kind="consultation_answered",
+        occurred_on=answered_on,
+        actor=actor,
+        now=now,
+        summary=f"Consulted school or college answered ({key}): {_words(outcome)}.",
+        detail={"key": key, "outcome": outcome},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return row
+
+
+def record_named_setting(
+    session: Session, *, case: Case, setting_name: str, on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    facts = case_facts(session, case=case)
+    if facts.draft_served_on is None:
+        raise InvalidInput.one("setting_name", "a setting is named after the draft plan is served")
+    if not setting_name.strip():
+        raise InvalidInput.one("setting_name", "give the name of the school or setting")
+    case.named_setting = setting_name.strip()
+    _append_event(
+        session,
+        case=case,
+        kind="setting_named",
+        occurred_on=on,
+        actor=actor,
+        now=now,
+        summary="School or setting to be named in section I recorded.",
+        detail={},
+    )
+    _commit_with(session, case, facts, council, now)
+    return case
+
+
+def record_final_issued(
+    session: Session, *, case: Case, issued_on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    facts = case_facts(session, case=case)
+    if facts.final_issued_on is not None:
+        raise InvalidInput.one("issued_on", f"the final plan was already issued on {facts.final_issued_on}")
+    proposed = _as_field("issued_on", **_with(facts, final_issued_on=issued_on))
+    case.final_issued_on = issued_on
+    _append_event(
+        session,
+        case=case,
+        kind="final_plan_issued",
+        occurred_on=issued_on,
+        actor=actor,
+        now=now,
+        summary="Final EHC plan issued to the family, the named setting and the ICB.",
+        detail={},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return case
+
+
+def withdraw(
+    session: Session, *, case: Case, withdrawn_on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    facts = case_facts(session, case=case)
+    if CaseStage(case.stage).is_closed:
+        raise InvalidInput.one("withdrawn_on", f"case {case.ref} is already closed ({case.stage})")
+    proposed = _as_field("withdrawn_on", **_with(facts, withdrawn_on=withdrawn_on))
+    case.withdrawn_on = withdrawn_on
+    _append_event(
+        session,
+        case=case,
+        kind="withdrawn",
+        occurred_on=withdrawn_on,
+        actor=actor,
+        now=now,
+        summary="Request withdrawn.",
+        detail={},
+    )
+    _commit_with(session, case, proposed, council, now)
+    return case
+
+
+# -- the case's run ------------------------------------------------------
+
+
+def attach_run(session: Session, *, case: Case, flow_run_id: str) -> None:
+    """Remember the case's one Prefect run (set once; a second attach must name the same run)."""
+    if case.flow_run_id not in (None, flow_run_id):
+        raise InvalidInput.one("flow_run_id", f"case {case.ref} already has a run")
+    case.flow_run_id = flow_run_id
+    session.add(case)
+    session.commit()
+
+
+def mark_looked(
+    session: Session, *, case_id: int, seen_version: int, wake_at: datetime | None, now: datetime
+) -> bool:
+    """Record that the run reconciled `seen_version` and when to wake it next.
+
+    A compare-and-set: it succeeds only if nobody changed the case since the run
+    read it. On False the run must look again before it suspends, or a signal
+    written in between would wait for the sweep.
+    """
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.version == seen_version)
+        .values(run_seen_version=seen_version, wake_at=wake_at, run_looked_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
+    """Move the run on to its next wait number, once (a compare-and-set)."""
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.run_wait_number == from_number)
+        .values(run_wait_number=from_number + 1)
+    )
+    session.commit()
+    session.refresh(case)
+    return result.rowcount == 1
+
+
+def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
+    """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
+            .order_by(Case.wake_at)
+            .limit(limit)
+        )
+    )
+
+
+def record_event(
+    session: Session,
+    *,
+    case: Case,
+    kind: str,
+    occurred_on: date,
+    actor: str,
+    now: datetime,
+    summary: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append to the chronology without changing the case (a refusal, a message queued...)."""
+    _append_event(
+        session,
+        case=case,
+        kind=kind,
+        occurred_on=occurred_on,
+        actor=actor,
+        now=now,
+        summary=summary,
+        detail=detail or {},
+    )
+    session.commit()
+
+
 # -- helpers -------------------------------------------------------------
 
 
@@ -353,6 +578,15 @@ def _rows(session: Session, model: Any, case: Case) -> list[Any]:
 
 def _with(facts: CaseFacts, **changes: Any) -> dict[str, Any]:
     return {**facts.model_dump(), **changes}
+
+
+def _as_field(field: str, **values: Any) -> CaseFacts:
+    """Validate, naming the caller's field rather than the fact it feeds."""
+    try:
+        return CaseFacts.model_validate(values)
+    except ValidationError as error:
+        messages = [item.message for item in InvalidInput.from_validation(error).errors]
+        raise InvalidInput.one(field, "; ".join(messages)) from error
 
 
 def _validated(prefix: str, **values: Any) -> CaseFacts:
@@ -397,20 +631,19 @@ def _append_event(
     )
 
 
-def _commit_with(
-    session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime
-) -> None:
+def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime) -> None:
     """Refresh what is derived from the facts, then commit the whole unit of work."""
     timeline = _timeline(facts, council, now.date())
     case.stage = stage_of(facts)
     case.next_due_on = timeline.next_due_on
     case.version += 1
     case.updated_at = now
+    case.wake_at = now  # the case moved: its run must look again
+    if CaseStage(case.stage).is_closed:
+        case.closed_on = case.closed_on or now.date()
     session.add(case)
     try:
         session.commit()
     except IntegrityError as error:
         session.rollback()
-        raise InvalidInput.one(
-            "", f"conflicts with what is already stored: {error.orig}"
-        ) from error
+        raise InvalidInput.one("", f"conflicts with what is already stored: {error.orig}") from error

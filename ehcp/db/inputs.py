@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from ehcp.domain.facts import AssessmentOutcome, IssueOutcome
+from ehcp.domain.facts import AssessmentOutcome, IssueOutcome  # noqa: F401 (re-exported)
 from ehcp.domain.grounds import ExceptionGround
 from ehcp.domain.roles import ContributorRole, RequestSource
 
@@ -37,9 +37,7 @@ class ChildIn(_Input):
         """NHS numbers carry a modulus-11 check digit; a typo is caught here, not at the ICB."""
         if value is None:
             return value
-        total = sum(
-            int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True)
-        )
+        total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
         check = 11 - total % 11
         check = 0 if check == 11 else check
         if check == 10 or check != int(value[9]):
@@ -60,6 +58,7 @@ class CaseOpen(_Input):
     received_on: date
     request_source: RequestSource
     setting_name: str | None = Field(default=None, max_length=200)
+    setting_email: EmailStr | None = None
     setting_calendar: str | None = Field(default=None, max_length=60)
     child: ChildIn
     family: list[FamilyContactIn] = Field(min_length=1)
@@ -93,6 +92,13 @@ class DecisionIn(_Input):
             choices = ", ".join(item.value for item in allowed)
             raise ValueError(f"a decision on {kind} is one of: {choices}")
         return allowed(value) if kind is not None else value
+
+
+class ConsultationIn(_Input):
+    key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    setting_name: str = Field(min_length=1, max_length=200)
+    contact_email: EmailStr
+    sent_on: date
 
 
 class ExceptionIn(_Input):

@@ -44,7 +44,9 @@ class Case(SQLModel, table=True):
     request_source: str = Field(max_length=30)
     stage: str = Field(max_length=30, index=True)
     setting_name: str | None = Field(default=None, max_length=200)
+    setting_email: str | None = Field(default=None, max_length=320)
     setting_calendar: str | None = Field(default=None, max_length=60)
+    named_setting: str | None = Field(default=None, max_length=200)  # section I of the final plan
     # Statutory dates, derived from received_on by the clock; stored so that
     # reports and the sweep can query them.
     decide_to_assess_by: date
@@ -54,12 +56,25 @@ class Case(SQLModel, table=True):
     draft_served_on: date | None = None
     final_issued_on: date | None = None
     withdrawn_on: date | None = None
-    # The earliest running due date: the sweep looks here, via the index.
-    next_due_on: date | None = Field(default=None, index=True)
+    closed_on: date | None = None
+    # The earliest due date still waiting for someone to act.
+    next_due_on: date | None = None
     # Bumped on every change, so a run can tell whether the case moved since it looked.
     version: int = 1
     created_at: datetime = _instant()
     updated_at: datetime = _instant()
+
+    # -- the case's Prefect run (one per request) ---------------------------
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    # The version the run last reconciled; behind `version` means the case moved since.
+    run_seen_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Numbers the run's waits: its suspend key is f"wait-{run_wait_number}".
+    run_wait_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    run_looked_at: datetime | None = _instant(default=None)
+    # When the run must next be woken. Every write sets it to "now"; the run sets
+    # it to its next due moment when it suspends. The sweep reads only this index,
+    # so its cost follows the number of due cases, not of open cases.
+    wake_at: datetime | None = _instant(default=None, index=True)
 
 
 class Child(SQLModel, table=True):
@@ -169,6 +184,7 @@ class Document(SQLModel, table=True):
     """A letter, draft or final plan produced for a case; the file lives in the document store."""
 
     __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_document_case_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = _case_fk()

@@ -16,9 +16,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(
-                "naive datetime: give instants with a time zone (ehcp.timesource.now())"
-            )
+            raise ValueError("naive datetime: give instants with a time zone (ehcp.timesource.now())")
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect):

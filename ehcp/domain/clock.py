@@ -345,9 +345,7 @@ class _Builder:
     # -- building blocks ---------------------------------------------------
 
     def not_started(self, key: str, title: str, basis: str, duty: Duty) -> Limit:
-        state = (
-            LimitState.NOT_APPLICABLE if self.facts.ended_on is not None else LimitState.NOT_STARTED
-        )
+        state = LimitState.NOT_APPLICABLE if self.facts.ended_on is not None else LimitState.NOT_STARTED
         return Limit(
             key=key,
             title=title,
@@ -463,8 +461,7 @@ class _Builder:
         calendar = self.calendars.get(key)
         if calendar is None:
             self.notes.append(
-                f"No term dates for calendar '{key}': "
-                "the school-closure exception cannot be worked out."
+                f"No term dates for calendar '{key}': the school-closure exception cannot be worked out."
             )
         return calendar
 

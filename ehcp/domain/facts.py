@@ -183,9 +183,7 @@ class CaseFacts(_Frozen):
 
     @field_validator("consultations")
     @classmethod
-    def _consultations_follow_draft(
-        cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo
-    ):
+    def _consultations_follow_draft(cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo):
         draft = info.data.get("draft_served_on")
         for item in value:
             if draft is None:
@@ -235,18 +233,13 @@ class CaseFacts(_Frozen):
     def plan_refused(self) -> bool:
         """A panel decided there will be no plan: the plan's own limits can never arise."""
         issue = self.decision_to_issue
-        return self.assessment_refused or (
-            issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE
-        )
+        return self.assessment_refused or (issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE)
 
     @property
     def ended_on(self) -> date | None:
         """The day the case stopped running early, if it did."""
         ends = [self.withdrawn_on]
-        if (
-            self.decision_to_assess
-            and self.decision_to_assess.outcome is AssessmentOutcome.NOT_ASSESS
-        ):
+        if self.decision_to_assess and self.decision_to_assess.outcome is AssessmentOutcome.NOT_ASSESS:
             ends.append(self.decision_to_assess.decided_on)
         if self.decision_to_issue and self.decision_to_issue.outcome is IssueOutcome.NOT_ISSUE:
             ends.append(self.decision_to_issue.decided_on)
@@ -265,6 +258,4 @@ def _require_assessment(info: ValidationInfo, on: date, what: str) -> None:
     if decision.outcome is AssessmentOutcome.NOT_ASSESS:
         raise ValueError(f"{what} cannot follow a decision not to assess")
     if on < decision.decided_on:
-        raise ValueError(
-            f"{what} dated {on}, before the decision to assess ({decision.decided_on})"
-        )
+        raise ValueError(f"{what} dated {on}, before the decision to assess ({decision.decided_on})")

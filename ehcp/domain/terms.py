@@ -81,9 +81,7 @@ class TermCalendar(BaseModel):
         """Closures of four weeks or more between consecutive terms."""
         closures = []
         for earlier, later in zip(self.terms, self.terms[1:], strict=False):
-            closure = Closure(
-                closes_on=earlier.ends_on + timedelta(days=1), reopens_on=later.starts_on
-            )
+            closure = Closure(closes_on=earlier.ends_on + timedelta(days=1), reopens_on=later.starts_on)
             if closure.days >= LONG_CLOSURE_DAYS:
                 closures.append(closure)
         return closures

@@ -236,9 +236,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("recipient_role", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column(
-            "recipient_address", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False
-        ),
+        sa.Column("recipient_address", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
@@ -284,9 +282,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "key", name="uq_setting_consultation_case_key"),
     )
     with op.batch_alter_table("setting_consultation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_setting_consultation_case_id"), ["case_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_setting_consultation_case_id"), ["case_id"], unique=False)
 
     op.create_table(
         "statutory_exception",
@@ -314,9 +310,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statutory_exception")),
     )
     with op.batch_alter_table("statutory_exception", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_statutory_exception_case_id"), ["case_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_statutory_exception_case_id"), ["case_id"], unique=False)
 
     for statement in _append_only_statements():
         op.execute(statement)

@@ -94,11 +94,7 @@ def test_the_draft_served_starts_the_familys_fifteen_days():
 def test_the_table_shows_dates_and_states():
     result = run("--received", "2026-01-05", "--today", "2026-03-01")
     assert result.exit_code == 0
-    assert (
-        "2026-02-16" in result.stdout
-        and "breached" in result.stdout
-        and "2026-05-25" in result.stdout
-    )
+    assert "2026-02-16" in result.stdout and "breached" in result.stdout and "2026-05-25" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -69,20 +69,14 @@ def test_an_unknown_setting_is_refused_by_name(council_dir):
     line = _replace(path, "draft_target_weeks: 14", "draft_target_wekes: 14")
     with pytest.raises(ConfigError) as refused:
         load_council(council_dir)
-    assert (line, "clock.draft_target_wekes") in [
-        (at, field) for at, field, _ in refused.value.problems
-    ]
+    assert (line, "clock.draft_target_wekes") in [(at, field) for at, field, _ in refused.value.problems]
 
 
 def test_an_out_of_range_value_is_refused(council_dir):
-    line = _replace(
-        council_dir / "council.yaml", "draft_target_weeks: 14", "draft_target_weeks: 21"
-    )
+    line = _replace(council_dir / "council.yaml", "draft_target_weeks: 14", "draft_target_weeks: 21")
     with pytest.raises(ConfigError) as refused:
         load_council(council_dir)
-    assert [(at, field) for at, field, _ in refused.value.problems] == [
-        (line, "clock.draft_target_weeks")
-    ]
+    assert [(at, field) for at, field, _ in refused.value.problems] == [(line, "clock.draft_target_weeks")]
 
 
 def test_broken_yaml_names_the_line(council_dir):

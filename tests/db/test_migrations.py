@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from ehcp.db import migrate
 from ehcp.db.engine import make_engine
-from ehcp.db.models import Case, CaseEvent
+from ehcp.db.models import CaseEvent
 
 EXPECTED_TABLES = {
     "advice_request",
@@ -65,23 +65,26 @@ def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(database_u
 
 
 def _event(engine) -> int:
+    """A case and its first chronology entry, in plain SQL that every revision accepts."""
     moment = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     with engine.begin() as connection:
-        case_id = connection.execute(
-            Case.__table__.insert().values(
-                ref="EHC-2026-000001",
-                received_on=date(2026, 1, 5),
-                request_source="parent",
-                stage="considering",
-                decide_to_assess_by=date(2026, 2, 16),
-                decide_not_to_issue_by=date(2026, 4, 27),
-                draft_target_by=date(2026, 4, 13),
-                final_plan_by=date(2026, 5, 25),
-                version=1,
-                created_at=moment,
-                updated_at=moment,
-            )
-        ).inserted_primary_key[0]
+        connection.execute(
+            text(
+                "INSERT INTO ehc_case (ref, received_on, request_source, stage, decide_to_assess_by,"
+                " decide_not_to_issue_by, draft_target_by, final_plan_by, version, created_at,"
+                " updated_at) VALUES ('EHC-2026-000001', :received, 'parent', 'considering',"
+                " :d6, :d16, :d14, :d20, 1, :moment, :moment)"
+            ),
+            {
+                "received": date(2026, 1, 5),
+                "d6": date(2026, 2, 16),
+                "d16": date(2026, 4, 27),
+                "d14": date(2026, 4, 13),
+                "d20": date(2026, 5, 25),
+                "moment": moment,
+            },
+        )
+        case_id = connection.execute(text("SELECT id FROM ehc_case")).scalar_one()
         return connection.execute(
             CaseEvent.__table__.insert().values(
                 case_id=case_id,
@@ -114,5 +117,24 @@ def test_the_chronology_refuses_changes_and_deletions(migrated_url, statement):
                 text("SELECT summary FROM case_event WHERE id = :id"), {"id": event_id}
             ).scalar_one()
         assert summary == "Request received."
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_cases_keeps_them(database_url):
+    migrate.upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    try:
+        event_id = _event(engine)
+        migrate.upgrade(database_url)
+        with engine.connect() as connection:
+            ref, wake_at, waits = connection.execute(
+                text("SELECT ref, wake_at, run_wait_number FROM ehc_case")
+            ).one()
+            kept = connection.execute(
+                text("SELECT count(*) FROM case_event WHERE id = :id"), {"id": event_id}
+            ).scalar_one()
+        assert (ref, waits, kept) == ("EHC-2026-000001", 0, 1)
+        assert wake_at is not None
     finally:
         engine.dispose()

@@ -42,18 +42,14 @@ def _counts(session) -> dict[str, int]:
 
 
 def _open(session, council, now, **changes) -> Case:
-    return crud.open_case(
-        session, request=case_open(**changes), council=council, now=now, actor=ACTOR
-    )
+    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=ACTOR)
 
 
 def _decide_to_assess(session, council, now, case, on=date(2026, 2, 10)):
     return crud.record_decision(
         session,
         case=case,
-        decision=DecisionIn(
-            kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."
-        ),
+        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."),
         council=council,
         now=now,
         actor=ACTOR,

@@ -56,9 +56,9 @@ def test_within_twenty_weeks_means_on_or_before_received_plus_140_days():
 
 
 def test_the_draft_plan_target_is_configurable():
-    assert timeline(policy=ClockPolicy(draft_target_weeks=12)).limit(
-        "draft_plan_target"
-    ).due_on == date(2026, 3, 30)
+    assert timeline(policy=ClockPolicy(draft_target_weeks=12)).limit("draft_plan_target").due_on == date(
+        2026, 3, 30
+    )
 
 
 def test_each_advisers_six_weeks_run_from_that_advisers_own_request():
@@ -75,9 +75,7 @@ def test_each_advisers_six_weeks_run_from_that_advisers_own_request():
 
 def test_the_familys_fifteen_days_begin_with_the_day_the_draft_is_served():
     for policy in (None, DAY_ONE):
-        result = timeline(
-            policy=policy, decision_to_assess=assessed(), draft_served_on=date(2026, 4, 1)
-        )
+        result = timeline(policy=policy, decision_to_assess=assessed(), draft_served_on=date(2026, 4, 1))
         assert result.limit("family_comments").due_on == date(2026, 4, 15)
 
 
@@ -186,9 +184,7 @@ def test_no_decision_by_week_sixteen_shows_as_overdue():
 
 
 def test_withdrawal_before_a_limit_falls_due_takes_it_out_of_play():
-    result = timeline(
-        today=date(2026, 9, 1), decision_to_assess=assessed(), withdrawn_on=date(2026, 3, 1)
-    )
+    result = timeline(today=date(2026, 9, 1), decision_to_assess=assessed(), withdrawn_on=date(2026, 3, 1))
     assert result.limit("final_plan").state is LimitState.NOT_APPLICABLE
     assert result.limit("decision_to_assess").state is LimitState.MET
 
@@ -223,9 +219,7 @@ def test_the_familys_window_runs_then_ends_and_is_breached_by_an_early_final_pla
     facts = {"decision_to_assess": assessed(), "draft_served_on": date(2026, 4, 1)}
     running = timeline(today=date(2026, 4, 15), **facts).limit("family_comments")
     assert (running.state, running.days_remaining) == (LimitState.DUE, 0)
-    assert (
-        timeline(today=date(2026, 4, 16), **facts).limit("family_comments").state is LimitState.MET
-    )
+    assert timeline(today=date(2026, 4, 16), **facts).limit("family_comments").state is LimitState.MET
     early = timeline(today=date(2026, 5, 1), final_issued_on=date(2026, 4, 15), **facts)
     assert early.limit("family_comments").state is LimitState.BREACHED
     in_time = timeline(today=date(2026, 5, 1), final_issued_on=date(2026, 4, 16), **facts)
@@ -246,9 +240,7 @@ def test_next_due_on_is_the_earliest_limit_still_waiting():
     assert timeline(today=date(2026, 1, 6)).next_due_on == date(2026, 2, 16)
     # Overdue limits still wait for someone to act.
     assert timeline(today=date(2026, 3, 1)).next_due_on == date(2026, 2, 16)
-    assert timeline(today=date(2026, 3, 1), decision_to_assess=assessed()).next_due_on == date(
-        2026, 4, 13
-    )
+    assert timeline(today=date(2026, 3, 1), decision_to_assess=assessed()).next_due_on == date(2026, 4, 13)
 
 
 # -- exceptions ------------------------------------------------------------
@@ -257,9 +249,7 @@ def test_next_due_on_is_the_earliest_limit_still_waiting():
 def test_an_exception_turns_a_late_act_into_disapplied_without_moving_the_date():
     circumstances = {"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 1, 20)}
     plain = timeline(today=date(2026, 3, 1)).limit("decision_to_assess")
-    excused = timeline(today=date(2026, 3, 1), exceptions=[circumstances]).limit(
-        "decision_to_assess"
-    )
+    excused = timeline(today=date(2026, 3, 1), exceptions=[circumstances]).limit("decision_to_assess")
     assert (plain.state, excused.state) == (LimitState.BREACHED, LimitState.DISAPPLIED)
     assert excused.due_on == plain.due_on
     assert [item.ground for item in excused.exceptions] == [
@@ -268,9 +258,7 @@ def test_an_exception_turns_a_late_act_into_disapplied_without_moving_the_date()
 
 
 def test_an_exception_does_not_excuse_a_limit_met_in_time_or_one_still_running():
-    circumstances = [
-        {"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 1, 20)}
-    ]
+    circumstances = [{"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 1, 20)}]
     assert (
         timeline(exceptions=circumstances, today=date(2026, 2, 1)).limit("decision_to_assess").state
         is LimitState.DUE
@@ -298,10 +286,7 @@ def test_absence_counts_only_for_four_continuous_weeks_within_the_period(days_in
     # The six-week limit runs 2026-01-05..2026-02-16; the absence runs on past it.
     starts = date(2026, 2, 16) - timedelta(days=days_in_period - 1)
     absence = [{"ground": "absence_from_area", "starts_on": starts, "ends_on": date(2026, 3, 31)}]
-    assert (
-        timeline(exceptions=absence, today=date(2026, 4, 1)).limit("decision_to_assess").state
-        is state
-    )
+    assert timeline(exceptions=absence, today=date(2026, 4, 1)).limit("decision_to_assess").state is state
 
 
 def test_a_missed_appointment_excuses_only_that_advisers_limit():
@@ -309,9 +294,7 @@ def test_a_missed_appointment_excuses_only_that_advisers_limit():
         today=date(2026, 6, 1),
         decision_to_assess=assessed(),
         advice=[advice("health"), advice("ep", "psychological")],
-        exceptions=[
-            {"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}
-        ],
+        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}],
     )
     assert result.limit("advice:health").state is LimitState.DISAPPLIED
     assert result.limit("advice:ep").state is LimitState.BREACHED
@@ -362,9 +345,7 @@ def test_asking_a_head_teacher_from_a_week_before_the_summer_closure_to_a_week_b
 
 
 def test_the_school_closure_ground_needs_a_request_to_the_head_teacher():
-    assert (
-        _summer(date(2026, 7, 20), role="health").limit("final_plan").state is LimitState.BREACHED
-    )
+    assert _summer(date(2026, 7, 20), role="health").limit("final_plan").state is LimitState.BREACHED
 
 
 def test_there_is_no_school_closure_ground_for_an_advisers_limit():
@@ -385,9 +366,7 @@ def test_a_short_closure_is_no_ground():
             {"starts_on": date(2026, 8, 19), "ends_on": date(2026, 12, 18)},  # closed 27 days
         ],
     )
-    assert (
-        _summer(date(2026, 7, 20), calendars={"school": short}).limit("final_plan").exceptions == ()
-    )
+    assert _summer(date(2026, 7, 20), calendars={"school": short}).limit("final_plan").exceptions == ()
 
 
 def test_missing_term_dates_are_pointed_out_rather_than_guessed():
@@ -407,9 +386,7 @@ def test_missing_term_dates_are_pointed_out_rather_than_guessed():
 
 
 def test_a_served_draft_implies_the_decision_to_issue_even_if_unrecorded():
-    result = timeline(
-        today=date(2026, 9, 1), decision_to_assess=assessed(), draft_served_on=date(2026, 5, 1)
-    )
+    result = timeline(today=date(2026, 9, 1), decision_to_assess=assessed(), draft_served_on=date(2026, 5, 1))
     assert result.limit("decision_not_to_issue").state is LimitState.NOT_APPLICABLE
 
 

@@ -110,9 +110,7 @@ def recorded_exceptions(
 ) -> tuple[ExceptionFacts, ...]:
     """Up to three recorded grounds, each with dates the law accepts."""
     grounds = [
-        ground
-        for ground in ExceptionGround
-        if advice or ground is not ExceptionGround.MISSED_APPOINTMENT
+        ground for ground in ExceptionGround if advice or ground is not ExceptionGround.MISSED_APPOINTMENT
     ]
     exceptions = []
     for _ in range(draw(st.integers(0, 3))):
@@ -156,9 +154,7 @@ def plan_stages(draw: st.DrawFn, assessed_on: date) -> dict:
     for key in draw(st.lists(st.sampled_from(CONSULTATION_KEYS), unique=True, max_size=3)):
         sent_on = days_after(draw, draft, 30)
         consultations.append(
-            ConsultationFacts(
-                key=key, sent_on=sent_on, answered_on=perhaps_days_after(draw, sent_on, 40)
-            )
+            ConsultationFacts(key=key, sent_on=sent_on, answered_on=perhaps_days_after(draw, sent_on, 40))
         )
     stages["consultations"] = tuple(sorted(consultations, key=lambda item: item.sent_on))
     stages["final_issued_on"] = perhaps_days_after(draw, draft, 60)

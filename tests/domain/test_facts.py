@@ -22,9 +22,7 @@ def refused_field(**facts) -> tuple[str, str]:
 
 
 def test_a_decision_dated_before_the_request_names_the_decision():
-    field, message = refused_field(
-        decision_to_assess={"decided_on": date(2026, 1, 4), "outcome": "assess"}
-    )
+    field, message = refused_field(decision_to_assess={"decided_on": date(2026, 1, 4), "outcome": "assess"})
     assert field == "decision_to_assess"
     assert "before the request was received" in message
 
@@ -83,8 +81,7 @@ def test_advice_keys_are_unique():
 
 def test_a_final_plan_needs_a_draft_before_it():
     assert (
-        refused_field(decision_to_assess=ASSESSED, final_issued_on=date(2026, 5, 1))[0]
-        == "final_issued_on"
+        refused_field(decision_to_assess=ASSESSED, final_issued_on=date(2026, 5, 1))[0] == "final_issued_on"
     )
     field, _ = refused_field(
         decision_to_assess=ASSESSED,
@@ -119,15 +116,11 @@ def test_an_absence_must_last_four_weeks():
 
 def test_a_missed_appointment_names_an_existing_advice_request():
     assert (
-        refused_field(exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1)}])[
-            0
-        ]
+        refused_field(exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1)}])[0]
         == "exceptions.0"
     )
     field, message = refused_field(
-        exceptions=[
-            {"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "nobody"}
-        ]
+        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "nobody"}]
     )
     assert (field, "unknown advice request" in message) == ("exceptions", True)
 
@@ -150,9 +143,7 @@ def test_a_consistent_history_is_accepted():
         ],
         decision_to_issue={"decided_on": date(2026, 4, 1), "outcome": "issue"},
         draft_served_on=date(2026, 4, 2),
-        consultations=[
-            {"key": "oak", "sent_on": date(2026, 4, 3), "answered_on": date(2026, 4, 10)}
-        ],
+        consultations=[{"key": "oak", "sent_on": date(2026, 4, 3), "answered_on": date(2026, 4, 10)}],
         final_issued_on=date(2026, 5, 20),
     )
     assert facts.ended_on is None

@@ -11,9 +11,7 @@ from ehcp.domain.terms import Closure, SettingKind, TermCalendar
 
 
 def calendar(*terms) -> TermCalendar:
-    return TermCalendar(
-        kind=SettingKind.SCHOOL, terms=[{"starts_on": a, "ends_on": b} for a, b in terms]
-    )
+    return TermCalendar(kind=SettingKind.SCHOOL, terms=[{"starts_on": a, "ends_on": b} for a, b in terms])
 
 
 def test_only_gaps_of_four_weeks_or_more_are_long_closures():

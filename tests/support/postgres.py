@@ -92,6 +92,4 @@ class TemporaryPostgres:
             command = ["runuser", "-u", RUN_AS, "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
-            raise RuntimeError(
-                f"{program} failed ({result.returncode}): {result.stderr or result.stdout}"
-            )
+            raise RuntimeError(f"{program} failed ({result.returncode}): {result.stderr or result.stdout}")

@@ -1,0 +1,247 @@
+"""Reconcile one case: the body of every look the request flow takes.
+
+Load the case, ask the pure planner what is due, do it (each step idempotent),
+re-plan until nothing is left, then record which version of the case this look
+saw and when to wake next. No Prefect here: the flow calls this through a task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from ehcp import documents, outbox
+from ehcp.council.config import Council
+from ehcp.db import crud
+from ehcp.db.inputs import AdviceRequestIn
+from ehcp.db.models import AdviceRequest, Case, FamilyContact, SettingConsultation
+from ehcp.domain.clock import Timeline, compute_timeline
+from ehcp.domain.planner import CaseContext, Plan, plan
+from ehcp.domain.roles import ContributorRole
+from ehcp.timesource import LONDON
+
+ACTOR = "system:request-flow"
+WAKE_TIME = time(7, 0)  # wake cases at 07:00 in England, before the working day
+MAX_PASSES = 20  # a plan converges in a few passes; more means a bug, not work
+
+
+class ReconcileError(RuntimeError):
+    """Raised with a message that names no person: it may reach Prefect's state message."""
+
+
+@dataclass(frozen=True)
+class Look:
+    case_ref: str
+    stage: str
+    closed: bool
+    wait_number: int
+    waiting_for: tuple[str, ...]
+    wake_at: datetime | None
+    timeline: Timeline
+    did: tuple[str, ...]  # what this look did, by role and purpose only
+
+
+def reconcile(session: Session, *, ref: str, council: Council, now: datetime, document_store: Path) -> Look:
+    today = now.astimezone(LONDON).date()
+    did: list[str] = []
+    for _ in range(MAX_PASSES):
+        case = crud.require_case(session, ref=ref)
+        session.refresh(case)
+        facts = crud.case_facts(session, case=case)
+        timeline = compute_timeline(facts, today=today, policy=council.policy, calendars=council.calendars)
+        context = _context(session, case, council)
+        current = plan(
+            facts,
+            timeline=timeline,
+            context=context,
+            done_messages=outbox.queued_keys(session, case=case),
+            done_documents=documents.drafted_kinds(session, case=case),
+            today=today,
+        )
+        if not current.work.is_empty:
+            did += _perform(session, case, current, council, timeline, now, document_store)
+            continue
+        wake_at = _instant(current.wake_on) if current.wake_on else None
+        if current.closed or crud.mark_looked(
+            session, case_id=case.id, seen_version=case.version, wake_at=wake_at, now=now
+        ):
+            session.refresh(case)
+            return Look(
+                case_ref=ref,
+                stage=current.stage.value,
+                closed=current.closed,
+                wait_number=case.run_wait_number,
+                waiting_for=current.waiting_for,
+                wake_at=wake_at,
+                timeline=timeline,
+                did=tuple(did),
+            )
+        # Someone changed the case while we looked: look again before suspending.
+    raise ReconcileError(f"case {ref} did not settle after {MAX_PASSES} passes")
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, WAKE_TIME, tzinfo=LONDON)
+
+
+def _perform(
+    session: Session,
+    case: Case,
+    current: Plan,
+    council: Council,
+    timeline: Timeline,
+    now: datetime,
+    store: Path,
+) -> list[str]:
+    did = []
+    today = timeline.today
+    text = _template_context(case, council, timeline)
+    for kind in current.work.documents:
+        if documents.draft(session, case=case, kind=kind, context=text, store=store, now=now):
+            did.append(f"drafted {kind}")
+    for advice in current.work.advice:
+        organisation, email = _adviser_contact(session, case, council, advice.role)
+        crud.request_advice(
+            session,
+            case=case,
+            advice=AdviceRequestIn(
+                key=advice.key,
+                role=advice.role,
+                organisation=organisation,
+                contact_email=email,
+                requested_on=today,
+            ),
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
+        did.append(f"requested advice ({advice.key})")
+    domain = council.send_team.email.split("@", 1)[1]
+    for message in current.work.messages:
+        address = _address(session, case, council, message.recipient)
+        if address is None:
+            continue
+        context = {**text, "role": _role_words(session, case, message.recipient)}
+        if outbox.queue(
+            session, case=case, message=message, address=address, context=context, domain=domain, now=now
+        ):
+            crud.record_event(
+                session,
+                case=case,
+                kind="message_queued",
+                occurred_on=today,
+                actor=ACTOR,
+                now=now,
+                summary=f"{message.purpose.replace('_', ' ').capitalize()} queued to {address.role}.",
+                detail={"purpose": message.purpose, "recipient": address.role, "key": message.key(case.ref)},
+            )
+            did.append(f"queued {message.purpose} to {address.role}")
+    if current.work.issue_final:
+        crud.record_final_issued(session, case=case, issued_on=today, council=council, now=now, actor=ACTOR)
+        did.append("issued the final plan")
+    return did
+
+
+def _context(session: Session, case: Case, council: Council) -> CaseContext:
+    family = session.exec(
+        select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(FamilyContact.id)
+    ).all()
+    return CaseContext(
+        ref=case.ref,
+        family=tuple(f"family:{contact.id}" for contact in family if contact.email),
+        has_setting=case.setting_email is not None,
+        notice_parties=tuple(sorted(council.considering_notice)),
+        advisers=tuple(council.advisers),
+        named_setting=case.named_setting,
+        named_setting_reachable=_named_setting_consultation(session, case) is not None,
+    )
+
+
+def _named_setting_consultation(session: Session, case: Case) -> SettingConsultation | None:
+    if case.named_setting is None:
+        return None
+    return session.exec(
+        select(SettingConsultation).where(
+            SettingConsultation.case_id == case.id, SettingConsultation.setting_name == case.named_setting
+        )
+    ).first()
+
+
+def _primary_family(session: Session, case: Case) -> FamilyContact | None:
+    contacts = session.exec(select(FamilyContact).where(FamilyContact.case_id == case.id)).all()
+    with_email = [contact for contact in contacts if contact.email]
+    return next((c for c in with_email if c.is_primary), with_email[0] if with_email else None)
+
+
+def _adviser_contact(
+    session: Session, case: Case, council: Council, role: ContributorRole
+) -> tuple[str, str | None]:
+    if role is ContributorRole.PARENT_OR_YOUNG_PERSON:
+        contact = _primary_family(session, case)
+        return "Family", contact.email if contact else None
+    if role is ContributorRole.EDUCATIONAL:
+        return case.setting_name or "Current setting", case.setting_email
+    service = council.advisers[role]
+    return service.organisation, service.email
+
+
+def _address(session: Session, case: Case, council: Council, recipient: str) -> outbox.Address | None:
+    kind, _, which = recipient.partition(":")
+    if kind == "family":
+        contact = session.get(FamilyContact, int(which))
+        if contact is None or not contact.email:
+            return None
+        return outbox.Address(contact.email, contact.full_name, "family")
+    if kind == "notice":
+        party = council.considering_notice[which]
+        return outbox.Address(party.email, party.organisation, f"notice:{which}")
+    if kind == "setting" and case.setting_email:
+        return outbox.Address(case.setting_email, case.setting_name or "the school or setting", "setting")
+    if kind == "send_team":
+        return outbox.Address(council.send_team.email, council.send_team.organisation, "send_team")
+    if kind == "adviser":
+        advice = session.exec(
+            select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == which)
+        ).first()
+        if advice is None or advice.contact_email is None:
+            return None
+        name = "family" if advice.role == ContributorRole.PARENT_OR_YOUNG_PERSON else advice.organisation
+        return outbox.Address(advice.contact_email, name, f"adviser:{advice.role}")
+    if kind == "consultation":
+        row = session.exec(
+            select(SettingConsultation).where(
+                SettingConsultation.case_id == case.id, SettingConsultation.key == which
+            )
+        ).first()
+        return outbox.Address(row.contact_email, row.setting_name, "consulted_setting") if row else None
+    if kind == "named_setting":
+        row = _named_setting_consultation(session, case)
+        return outbox.Address(row.contact_email, row.setting_name, "named_setting") if row else None
+    return None
+
+
+def _role_words(session: Session, case: Case, recipient: str) -> str:
+    kind, _, which = recipient.partition(":")
+    if kind != "adviser":
+        return ""
+    role = session.exec(
+        select(AdviceRequest.role).where(AdviceRequest.case_id == case.id, AdviceRequest.key == which)
+    ).first()
+    return (role or "").replace("_", " ")
+
+
+def _template_context(case: Case, council: Council, timeline: Timeline) -> dict:
+    """What every template may use: dates, reference and the council. No notes."""
+    return {
+        "case_ref": case.ref,
+        "council": council.name,
+        "send_team_email": council.send_team.email,
+        "received_on": case.received_on,
+        "decide_by": timeline.limit("decision_to_assess").due_on,
+        "draft_target_by": timeline.limit("draft_plan_target").due_on,
+        "final_by": timeline.limit("final_plan").due_on,
+        "named_setting": case.named_setting or "",
+    }

@@ -1,0 +1,258 @@
+"""What a case needs now: the pure core of the request flow's reconcile loop.
+
+Given the case's facts, its timeline, who can be written to, what has already
+been done and `today`, `plan` returns the work still to do (documents to draft,
+advice to request, messages to queue, the final plan to issue), what the case
+is waiting for, and the next day it must be looked at without any signal.
+
+Everything it asks for is named by a stable key (a message's purpose,
+recipient and due date; a document's kind; an advice request's key), so the
+adapters can make each step idempotent, and re-planning after a step returns
+only what is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ehcp.domain.clock import Timeline
+from ehcp.domain.facts import AssessmentOutcome, CaseFacts, IssueOutcome
+from ehcp.domain.roles import ContributorRole
+from ehcp.domain.stages import CaseStage, stage_of
+
+FAMILY_ADVICE_KEY = "family"
+SETTING_ADVICE_KEY = "setting"
+
+# Who hears of a decision: the family always; these parties as the law says.
+TOLD_OF_ASSESSMENT_DECISION = ("notice:health", "notice:social_care", "setting")  # Regs 4(2), 5
+TOLD_OF_NOT_ISSUING = ("notice:health", "setting")  # Regs 10: the ICB and the school
+TOLD_OF_FINAL_PLAN = ("named_setting", "notice:health")  # Regs 13(2)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to queue. `recipient` is a stable key the adapters resolve to an address:
+    `family:<contact id>`, `notice:<party>`, `adviser:<advice key>`, `setting`,
+    `consultation:<key>`, `named_setting` or `send_team`."""
+
+    purpose: str
+    recipient: str
+    due_on: date | None = None
+    attach: str | None = None  # a document kind
+
+    def key(self, case_ref: str) -> str:
+        return f"{case_ref}:{self.purpose}:{self.recipient}:{self.due_on or '-'}"
+
+
+@dataclass(frozen=True)
+class AdviceToRequest:
+    key: str
+    role: ContributorRole
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What the planner needs beyond the facts: who can be reached."""
+
+    ref: str
+    family: tuple[str, ...]  # recipient keys of family contacts
+    has_setting: bool  # the child's setting has a contact
+    notice_parties: tuple[str, ...]  # "health", "social_care" as configured
+    advisers: tuple[ContributorRole, ...]  # services the council asks for advice
+    named_setting: str | None = None
+    named_setting_reachable: bool = False
+
+
+@dataclass(frozen=True)
+class Work:
+    documents: tuple[str, ...] = ()
+    advice: tuple[AdviceToRequest, ...] = ()
+    messages: tuple[Message, ...] = ()
+    issue_final: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.documents or self.advice or self.messages or self.issue_final)
+
+
+@dataclass(frozen=True)
+class Plan:
+    stage: CaseStage
+    work: Work
+    waiting_for: tuple[str, ...] = ()
+    wake_on: date | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Nothing more will ever happen on this case."""
+        return self.stage.is_closed and self.work.is_empty
+
+
+@dataclass
+class _Draft:
+    documents: list[str] = field(default_factory=list)
+    advice: list[AdviceToRequest] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    issue_final: bool = False
+
+
+def adviser_key(role: ContributorRole) -> str:
+    return role.value.replace("_", "-")
+
+
+def plan(
+    facts: CaseFacts,
+    *,
+    timeline: Timeline,
+    context: CaseContext,
+    done_messages: frozenset[str],
+    done_documents: frozenset[str],
+    today: date,
+) -> Plan:
+    stage = stage_of(facts)
+    todo = _Draft()
+    parties = _parties(context)
+
+    def send(purpose: str, recipients, due_on: date | None = None, attach: str | None = None) -> None:
+        for recipient in recipients:
+            if recipient in parties or recipient.startswith(("family:", "adviser:", "consultation:")):
+                todo.messages.append(Message(purpose, recipient, due_on, attach))
+
+    def draft(kind: str) -> None:
+        todo.documents.append(kind)
+
+    decide_by = timeline.limit("decision_to_assess").due_on
+    draft("acknowledgement_letter")
+    send("acknowledgement", context.family, decide_by, attach="acknowledgement_letter")
+    send("considering_notice", ("notice:health", "notice:social_care", "setting"))
+
+    assessment = facts.decision_to_assess
+    if assessment is not None and assessment.outcome is AssessmentOutcome.ASSESS:
+        send("decision_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
+        if stage is CaseStage.ASSESSING:
+            todo.advice.extend(_advice_to_request(facts, context))
+        for advice in facts.advice:
+            if not advice.existing_advice_accepted:
+                due = timeline.limit(f"advice:{advice.key}").due_on
+                send("advice_request", (f"adviser:{advice.key}",), due)
+    elif assessment is not None:
+        draft("decision_not_to_assess_letter")
+        send("decision_not_to_assess", context.family, attach="decision_not_to_assess_letter")
+        send("decision_not_to_assess", TOLD_OF_ASSESSMENT_DECISION)
+
+    issue = facts.decision_to_issue
+    if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
+        draft("decision_not_to_issue_letter")
+        send("decision_not_to_issue", context.family, attach="decision_not_to_issue_letter")
+        send("decision_not_to_issue", TOLD_OF_NOT_ISSUING)
+    elif (issue is not None or facts.draft_served_on is not None) and facts.withdrawn_on is None:
+        draft("draft_plan")
+        if facts.draft_served_on is None:
+            send("draft_ready", ("send_team",))
+
+    if facts.draft_served_on is not None:
+        comments_end = timeline.limit("family_comments").due_on
+        send("draft_plan", context.family, comments_end, attach="draft_plan")
+        for consultation in facts.consultations:
+            due = timeline.limit(f"school_consultation:{consultation.key}").due_on
+            send("consultation", (f"consultation:{consultation.key}",), due, attach="draft_plan")
+        ready = (
+            facts.final_issued_on is None
+            and facts.withdrawn_on is None
+            and context.named_setting is not None
+            and today > comments_end
+        )
+        todo.issue_final = ready
+    if facts.final_issued_on is not None:
+        draft("final_plan")
+        send("final_plan", context.family, attach="final_plan")
+        send("final_plan", TOLD_OF_FINAL_PLAN, attach="final_plan")
+
+    if facts.withdrawn_on is not None:
+        send("withdrawal", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
+
+    work = Work(
+        documents=tuple(kind for kind in dict.fromkeys(todo.documents) if kind not in done_documents),
+        advice=tuple(todo.advice),
+        messages=tuple(
+            message
+            for message in dict.fromkeys(todo.messages)
+            if message.key(context.ref) not in done_messages
+        ),
+        issue_final=todo.issue_final,
+    )
+    return Plan(
+        stage=stage,
+        work=work,
+        waiting_for=() if stage.is_closed else _waiting_for(facts, timeline, context, stage, today),
+        wake_on=None if stage.is_closed else _wake_on(facts, timeline, context, today),
+    )
+
+
+def _parties(context: CaseContext) -> frozenset[str]:
+    reachable = {f"notice:{party}" for party in context.notice_parties} | {"send_team"}
+    if context.has_setting:
+        reachable.add("setting")
+    if context.named_setting_reachable:
+        reachable.add("named_setting")
+    return frozenset(reachable)
+
+
+def _advice_to_request(facts: CaseFacts, context: CaseContext) -> list[AdviceToRequest]:
+    wanted = []
+    if context.family:
+        wanted.append(AdviceToRequest(FAMILY_ADVICE_KEY, ContributorRole.PARENT_OR_YOUNG_PERSON))
+    if context.has_setting:
+        wanted.append(AdviceToRequest(SETTING_ADVICE_KEY, ContributorRole.EDUCATIONAL))
+    wanted += [AdviceToRequest(adviser_key(role), role) for role in context.advisers]
+    asked = {advice.key for advice in facts.advice}
+    return [item for item in wanted if item.key not in asked]
+
+
+def _waiting_for(
+    facts: CaseFacts, timeline: Timeline, context: CaseContext, stage: CaseStage, today: date
+) -> tuple[str, ...]:
+    waits = []
+    if stage is CaseStage.CONSIDERING:
+        due = timeline.limit("decision_to_assess").due_on
+        waits.append(f"the panel's decision whether to assess (due {due})")
+    if stage is CaseStage.ASSESSING:
+        for advice in facts.advice:
+            if advice.received_on is None and not advice.existing_advice_accepted:
+                due = timeline.limit(f"advice:{advice.key}").due_on
+                waits.append(f"advice from {advice.role.value.replace('_', ' ')} ({advice.key}), due {due}")
+        waits.append(
+            "the decision whether to issue a plan "
+            f"(a decision not to issue is due by {timeline.limit('decision_not_to_issue').due_on})"
+        )
+    if stage is CaseStage.DRAFTING:
+        waits.append(
+            "the coordinator to serve the draft plan "
+            f"(target {timeline.limit('draft_plan_target').due_on})"
+        )
+    if stage is CaseStage.DRAFT_SERVED:
+        comments_end = timeline.limit("family_comments").due_on
+        if today <= comments_end:
+            waits.append(f"the family's comments on the draft (their 15 days end {comments_end})")
+        for consultation in facts.consultations:
+            if consultation.answered_on is None:
+                due = timeline.limit(f"school_consultation:{consultation.key}").due_on
+                waits.append(f"an answer from the consulted setting ({consultation.key}), due {due}")
+        if context.named_setting is None:
+            waits.append("the school or setting to be named in section I")
+        waits.append(f"the final plan (due {timeline.limit('final_plan').due_on})")
+    return tuple(waits)
+
+
+def _wake_on(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: date) -> date | None:
+    """The next day something changes without a signal: a limit falls due or is breached,
+    or the family's window ends and the final plan can go."""
+    candidates = []
+    for limit in timeline.open_limits:
+        if limit.due_on is not None:
+            candidates += [limit.due_on, limit.due_on + timedelta(days=1)]
+    if facts.draft_served_on is not None and facts.final_issued_on is None:
+        candidates.append(timeline.limit("family_comments").due_on + timedelta(days=1))
+    future = [day for day in candidates if day > today]
+    return min(future, default=None)

@@ -1,0 +1,71 @@
+"""Queue messages in the outbox: one row per message key, so nothing is sent twice.
+
+The key is (case, purpose, recipient, due date); the SMTP Message-ID derives
+from it and carries no personal data. Sending (and retrying) is the email
+issue's part; here rows are queued with their final text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ehcp.db.models import Case, OutboundMessage
+from ehcp.domain.planner import Message
+from ehcp.rendering import render_email
+
+
+@dataclass(frozen=True)
+class Address:
+    email: str
+    name: str  # how the message greets them
+    role: str  # what the chronology and Prefect may say about them
+
+
+def message_id(key: str, domain: str) -> str:
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def queued_keys(session: Session, *, case: Case) -> frozenset[str]:
+    return frozenset(session.exec(select(OutboundMessage.key).where(OutboundMessage.case_id == case.id)))
+
+
+def queue(
+    session: Session,
+    *,
+    case: Case,
+    message: Message,
+    address: Address,
+    context: dict,
+    domain: str,
+    now: datetime,
+) -> bool:
+    """Queue one message; False if its key was queued before (by us or a concurrent run)."""
+    key = message.key(case.ref)
+    subject, body = render_email(
+        message.purpose, {**context, "recipient_name": address.name, "due_on": message.due_on}
+    )
+    session.add(
+        OutboundMessage(
+            key=key,
+            case_id=case.id,
+            purpose=message.purpose,
+            recipient_role=address.role,
+            recipient_address=address.email,
+            due_on=message.due_on,
+            subject=subject,
+            body_text=body,
+            smtp_message_id=message_id(key, domain),
+            queued_at=now,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True

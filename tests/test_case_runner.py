@@ -1,0 +1,202 @@
+"""The reconcile step alone (no Prefect): each look does what is due, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from ehcp.case_runner import reconcile
+from ehcp.db import crud
+from ehcp.db.inputs import ConsultationIn, DecisionIn
+from ehcp.db.models import AdviceRequest, Document, OutboundMessage
+from tests.db.factories import case_open
+
+SETTING_EMAIL = "head@example-primary.sch.uk"
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10)
+
+
+@pytest.fixture
+def case(session, council):
+    return crud.open_case(
+        session,
+        request=case_open(setting_email=SETTING_EMAIL),
+        council=council,
+        now=at(date(2026, 1, 5)),
+        actor="test",
+    )
+
+
+def look(session, council, tmp_path, day: date):
+    return reconcile(
+        session, ref="EHC-2026-000001", council=council, now=at(day), document_store=tmp_path / "docs"
+    )
+
+
+def purposes(session) -> Counter:
+    return Counter((m.purpose, m.recipient_role) for m in session.exec(select(OutboundMessage)))
+
+
+def test_the_first_look_acknowledges_the_family_and_tells_the_regs_4_2_parties(
+    session, council, tmp_path, case
+):
+    first = look(session, council, tmp_path, date(2026, 1, 5))
+    assert first.stage == "considering" and not first.closed
+    assert purposes(session) == Counter(
+        {
+            ("acknowledgement", "family"): 1,
+            ("considering_notice", "notice:health"): 1,
+            ("considering_notice", "notice:social_care"): 1,
+            ("considering_notice", "setting"): 1,
+        }
+    )
+    assert first.wake_at.astimezone(UTC).date() == date(2026, 2, 16)  # the 6-week due day
+    ack = session.exec(select(OutboundMessage).where(OutboundMessage.purpose == "acknowledgement")).one()
+    assert "2026-02-16" in ack.body_text and ack.due_on == date(2026, 2, 16)
+
+
+def test_looking_again_does_nothing_twice(session, council, tmp_path, case):
+    look(session, council, tmp_path, date(2026, 1, 5))
+    before = purposes(session)
+    again = look(session, council, tmp_path, date(2026, 1, 6))
+    assert again.did == ()
+    assert purposes(session) == before
+
+
+def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, case):
+    look(session, council, tmp_path, date(2026, 1, 5))
+    crud.record_decision(
+        session,
+        case=case,
+        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 10)),
+        council=council,
+        now=at(date(2026, 2, 10)),
+        actor="test",
+    )
+    assessing = look(session, council, tmp_path, date(2026, 2, 10))
+    assert assessing.stage == "assessing"
+    advice = session.exec(select(AdviceRequest).order_by(AdviceRequest.key)).all()
+    assert [(a.key, a.requested_on, a.due_on) for a in advice] == [
+        ("family", date(2026, 2, 10), date(2026, 3, 24)),
+        ("health", date(2026, 2, 10), date(2026, 3, 24)),
+        ("psychological", date(2026, 2, 10), date(2026, 3, 24)),
+        ("setting", date(2026, 2, 10), date(2026, 3, 24)),
+        ("social-care", date(2026, 2, 10), date(2026, 3, 24)),
+    ]
+    assert purposes(session)[("advice_request", "adviser:health")] == 1
+    for item in advice:
+        crud.record_advice_received(
+            session,
+            case=case,
+            key=item.key,
+            received_on=date(2026, 3, 20),
+            council=council,
+            now=at(date(2026, 3, 20)),
+            actor="test",
+        )
+    crud.record_decision(
+        session,
+        case=case,
+        decision=DecisionIn(kind="issue", outcome="issue", decided_on=date(2026, 3, 27)),
+        council=council,
+        now=at(date(2026, 3, 27)),
+        actor="test",
+    )
+    drafting = look(session, council, tmp_path, date(2026, 3, 27))
+    assert drafting.stage == "drafting"
+    assert purposes(session)[("draft_ready", "send_team")] == 1
+    crud.record_draft_served(
+        session,
+        case=case,
+        served_on=date(2026, 4, 1),
+        council=council,
+        now=at(date(2026, 4, 1)),
+        actor="test",
+    )
+    crud.record_consultation(
+        session,
+        case=case,
+        consultation=ConsultationIn(
+            key="oak",
+            setting_name="Oak Academy",
+            contact_email="admissions@oak.sch.uk",
+            sent_on=date(2026, 4, 2),
+        ),
+        council=council,
+        now=at(date(2026, 4, 2)),
+        actor="test",
+    )
+    crud.record_named_setting(
+        session,
+        case=case,
+        setting_name="Oak Academy",
+        on=date(2026, 4, 10),
+        council=council,
+        now=at(date(2026, 4, 10)),
+        actor="test",
+    )
+    waiting = look(session, council, tmp_path, date(2026, 4, 10))
+    assert waiting.stage == "draft_served" and not waiting.closed
+    assert waiting.wake_at.astimezone(UTC).date() == date(2026, 4, 15)  # the last of the family's 15 days
+    assert not look(session, council, tmp_path, date(2026, 4, 15)).closed  # not while it lasts
+    assert any("15 days end 2026-04-15" in item for item in waiting.waiting_for)
+    final = look(session, council, tmp_path, date(2026, 4, 16))
+    assert final.closed and final.stage == "plan_issued"
+    assert final.timeline.limit("final_plan").state.value == "met"
+    sent = purposes(session)
+    assert sent[("final_plan", "family")] == 1 and sent[("final_plan", "named_setting")] == 1
+    assert sent[("final_plan", "notice:health")] == 1 and sent[("draft_plan", "family")] == 1
+    assert sent[("consultation", "consulted_setting")] == 1
+    kinds = set(session.exec(select(Document.kind)))
+    assert {"acknowledgement_letter", "draft_plan", "final_plan"} <= kinds
+    assert crud.require_case(session, ref=case.ref).closed_on == date(2026, 4, 16)
+
+
+def test_a_decision_not_to_assess_sends_the_notice_and_closes(session, council, tmp_path, case):
+    look(session, council, tmp_path, date(2026, 1, 5))
+    crud.record_decision(
+        session,
+        case=case,
+        decision=DecisionIn(kind="assessment", outcome="not_assess", decided_on=date(2026, 2, 1)),
+        council=council,
+        now=at(date(2026, 2, 1)),
+        actor="test",
+    )
+    closed = look(session, council, tmp_path, date(2026, 2, 1))
+    assert closed.closed and closed.stage == "not_assessed"
+    sent = purposes(session)
+    assert (
+        sent[("decision_not_to_assess", "family")] == 1 and sent[("decision_not_to_assess", "setting")] == 1
+    )
+    assert session.exec(select(AdviceRequest)).all() == []
+
+
+def test_a_change_made_while_looking_is_seen_before_the_look_ends(
+    session, council, tmp_path, case, monkeypatch
+):
+    """The compare-and-set at the end of a look fails if the case moved; the look goes round again."""
+    original = crud.mark_looked
+    calls = []
+
+    def change_case_first(session_, **kwargs):
+        if not calls:
+            calls.append(1)
+            crud.record_decision(
+                session_,
+                case=case,
+                decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 1, 20)),
+                council=council,
+                now=at(date(2026, 1, 20)),
+                actor="test",
+            )
+        return original(session_, **kwargs)
+
+    monkeypatch.setattr(crud, "mark_looked", change_case_first)
+    result = look(session, council, tmp_path, date(2026, 1, 20))
+    assert result.stage == "assessing"
+    assert purposes(session)[("advice_request", "adviser:health")] == 1
