@@ -57,3 +57,22 @@ def check_templates(sample: dict[str, Any]) -> None:
             render_letter(kind, sample)
         except TemplateError as error:
             raise TemplateError(f"templates/letters/{kind}.txt: {error}") from error
+
+
+def sample_context() -> dict[str, Any]:
+    """Every variable templates may use, with sample values, for the start-up check."""
+    from datetime import date
+
+    return {
+        "case_ref": "EHC-2026-000001",
+        "council": "Example Borough Council",
+        "send_team_email": "send.team@example.gov.uk",
+        "received_on": date(2026, 1, 5),
+        "decide_by": date(2026, 2, 16),
+        "draft_target_by": date(2026, 4, 13),
+        "final_by": date(2026, 5, 25),
+        "named_setting": "Example School",
+        "recipient_name": "Example recipient",
+        "due_on": date(2026, 3, 24),
+        "role": "health",
+    }

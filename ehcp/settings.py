@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     # Signs portal links and similar tokens. Must be set outside development.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
 
+    # A run still "Running" this long after it started a look has lost its worker;
+    # the sweep puts it back in the queue. Looks take seconds.
+    run_stale_after_seconds: float = Field(default=600.0, gt=0)
+    sweep_limit: int = Field(default=500, ge=1)
+    # How many case runs one `ehcp serve` process executes at once.
+    serve_limit: int = Field(default=10, ge=1)
+    # How often a served process asks Prefect for runs to start (resumed runs wait this long).
+    runner_poll_seconds: int = Field(default=5, ge=1)
+
     prefect_host: str = "127.0.0.1"
     prefect_port: int = Field(default=4200, ge=1, le=65535)
 

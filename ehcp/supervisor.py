@@ -38,6 +38,9 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_API_HOST": settings.prefect_host,
         "PREFECT_SERVER_API_PORT": str(settings.prefect_port),
+        "PREFECT_RUNNER_POLL_FREQUENCY": str(settings.runner_poll_seconds),
+        # Our loggers write to var/log, never to Prefect (which shows logs without a login).
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "",
     }
 
 
@@ -135,6 +138,25 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def deployment_is_registered(api_url: str, name: str) -> bool:
+    try:
+        response = httpx.get(f"{api_url}/deployments/name/{name}", timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def flow_server(settings: Settings) -> Service:
+    """`ehcp serve`: runs the case runs and the sweep declared in prefect.yaml."""
+    ehcp = str(Path(sys.executable).with_name("ehcp"))
+    return Service(
+        name="flows",
+        argv=[ehcp, "serve"],
+        env=prefect_environment(settings),
+        is_ready=lambda: deployment_is_registered(settings.prefect_api_url, "ehc-sweep/ehc-sweep"),
+    )
 
 
 def prefect_server(settings: Settings) -> Service:

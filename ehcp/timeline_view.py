@@ -50,3 +50,60 @@ def _limit(limit: Limit) -> dict[str, Any]:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def artifact_key(case_ref: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return f"case-{case_ref.lower()}-timeline"
+
+
+STATE_WORDS = {
+    "not_started": "not started",
+    "due": "due",
+    "met": "met",
+    "breached": "**BREACHED**",
+    "disapplied": "disapplied (exception)",
+    "not_applicable": "n/a",
+}
+
+
+def timeline_markdown(look) -> str:
+    """The coordinator's view of a case in the Prefect UI: dates, states, what is next.
+
+    Built from the reference, dates, roles and states only: no names, no notes.
+    """
+    timeline = look.timeline
+    lines = [
+        f"# {look.case_ref}: {look.stage.replace('_', ' ')}",
+        "",
+        f"Received **{timeline.received_on}** · judged as of {timeline.today}"
+        + (f" · next look {look.wake_at:%Y-%m-%d %H:%M} (UK time)" if look.wake_at else ""),
+        "",
+        "## What happens next",
+        "",
+    ]
+    if look.closed:
+        lines.append("Nothing: the case is closed.")
+    lines += [f"- Waiting for {item}" for item in look.waiting_for]
+    lines += [
+        "",
+        "## Statutory limits",
+        "",
+        "| Limit | Basis | Starts | Due | Done | State |",
+        "|---|---|---|---|---|---|",
+    ]
+    for limit in timeline.limits:
+        state = STATE_WORDS[limit.state.value]
+        if limit.days_remaining is not None:
+            state += f", {limit.days_remaining} days left"
+        if limit.days_late:
+            state += f", {limit.days_late} days late"
+        if limit.exceptions:
+            state += " (" + "; ".join(item.ground.value.replace("_", " ") for item in limit.exceptions) + ")"
+        lines.append(
+            f"| {limit.title} | {limit.basis} | {_iso(limit.starts_on) or '-'} | {_iso(limit.due_on) or '-'} "
+            f"| {_iso(limit.done_on) or '-'} | {state} |"
+        )
+    if timeline.notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in timeline.notes]
+    return "\n".join(lines) + "\n"

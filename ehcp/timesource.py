@@ -2,7 +2,9 @@
 
 Statutory dates are local (England) calendar dates, so `today()` is the date in
 Europe/London, not in UTC. A process started with EHC_FROZEN_NOW set (an ISO
-timestamp with offset) sees that instant instead of the system clock.
+timestamp with offset) sees that instant instead of the system clock; with
+EHC_CLOCK_FILE set, it reads the instant from that file at every call, so a
+test can move the time of processes it started (a served flow, say) as it goes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -19,6 +22,9 @@ Source = Callable[[], datetime]
 
 
 def _system_now() -> datetime:
+    clock_file = os.environ.get("EHC_CLOCK_FILE")
+    if clock_file:
+        return parse_instant(Path(clock_file).read_text(encoding="utf-8").strip())
     frozen = os.environ.get("EHC_FROZEN_NOW")
     if frozen:
         return parse_instant(frozen)

@@ -105,4 +105,4 @@ def council() -> Council:
 
 @pytest.fixture
 def now() -> datetime:
-    return datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    return datetime(2026, 6, 1, 9, 30, tzinfo=UTC)

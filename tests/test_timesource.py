@@ -33,3 +33,12 @@ def test_a_frozen_time_without_an_offset_is_refused(monkeypatch):
     monkeypatch.setenv("EHC_FROZEN_NOW", "2026-02-16T08:00:00")
     with pytest.raises(ValueError, match="UTC offset"):
         timesource.now()
+
+
+def test_a_clock_file_moves_the_time_of_a_running_process(monkeypatch, tmp_path):
+    clock = tmp_path / "now"
+    clock.write_text("2026-02-16T08:00:00+00:00")
+    monkeypatch.setenv("EHC_CLOCK_FILE", str(clock))
+    assert timesource.today() == date(2026, 2, 16)
+    clock.write_text("2026-05-25T08:00:00+00:00\n")
+    assert timesource.today() == date(2026, 5, 25)

@@ -7,7 +7,7 @@ import typer
 from ehcp.cli import db
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
-from ehcp.cli.up import up
+from ehcp.cli.up import serve, up
 
 app = typer.Typer(
     help="EHC needs assessments: statutory timelines, the case database and the services.",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.command()(timeline)
 app.command()(up)
+app.command()(serve)
 app.add_typer(db.app, name="db")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)

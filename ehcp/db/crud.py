@@ -39,6 +39,7 @@ from ehcp.domain.facts import (
 )
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
+from ehcp.timesource import LONDON
 
 REF_ATTEMPTS = 5
 DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
@@ -118,6 +119,7 @@ def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
 
 def open_case(session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str) -> Case:
     """Store a new request with its child and family; allocate its reference."""
+    _not_future("received_on", request.received_on, now)
     if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
         known = ", ".join(sorted(council.calendars)) or "none"
         raise InvalidInput.one(
@@ -178,6 +180,7 @@ def request_advice(
     now: datetime,
     actor: str,
 ) -> AdviceRequest:
+    _not_future("requested_on", advice.requested_on, now)
     facts = case_facts(session, case=case)
     new = AdviceFacts(
         key=advice.key,
@@ -227,6 +230,7 @@ def record_advice_received(
         raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
     if row.received_on is not None:
         raise InvalidInput.one("key", f"advice {key!r} was already recorded as received on {row.received_on}")
+    _not_future("received_on", received_on, now)
     facts = case_facts(session, case=case)
     advice = tuple(
         item.model_copy(update={"received_on": received_on}) if item.key == key else item
@@ -259,6 +263,7 @@ def record_decision(
     now: datetime,
     actor: str,
 ) -> Decision:
+    _not_future("decided_on", decision.decided_on, now)
     field = "decision_to_assess" if decision.kind == "assessment" else "decision_to_issue"
     facts = case_facts(session, case=case)
     if getattr(facts, field) is not None:
@@ -335,6 +340,7 @@ def record_draft_served(
     facts = case_facts(session, case=case)
     if facts.draft_served_on is not None:
         raise InvalidInput.one("served_on", f"the draft was already served on {facts.draft_served_on}")
+    _not_future("served_on", served_on, now)
     proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
     case.draft_served_on = served_on
     _append_event(
@@ -355,6 +361,7 @@ def record_consultation(
     session: Session, *, case: Case, consultation: ConsultationIn, council: Council, now: datetime, actor: str
 ) -> SettingConsultation:
     facts = case_facts(session, case=case)
+    _not_future("sent_on", consultation.sent_on, now)
     new = {"key": consultation.key, "sent_on": consultation.sent_on}
     proposed = _as_field(
         "sent_on", **_with(facts, consultations=[*(c.model_dump() for c in facts.consultations), new])
@@ -397,6 +404,7 @@ def record_consultation_answer(
         raise InvalidInput.one("key", f"no consultation {key!r} on case {case.ref}")
     if row.answered_on is not None:
         raise InvalidInput.one("key", f"consultation {key!r} was already answered on {row.answered_on}")
+    _not_future("answered_on", answered_on, now)
     facts = case_facts(session, case=case)
     consultations = [
         {**item.model_dump(), "answered_on": answered_on} if item.key == key else item.model_dump()
@@ -448,6 +456,7 @@ def record_final_issued(
     facts = case_facts(session, case=case)
     if facts.final_issued_on is not None:
         raise InvalidInput.one("issued_on", f"the final plan was already issued on {facts.final_issued_on}")
+    _not_future("issued_on", issued_on, now)
     proposed = _as_field("issued_on", **_with(facts, final_issued_on=issued_on))
     case.final_issued_on = issued_on
     _append_event(
@@ -470,6 +479,7 @@ def withdraw(
     facts = case_facts(session, case=case)
     if CaseStage(case.stage).is_closed:
         raise InvalidInput.one("withdrawn_on", f"case {case.ref} is already closed ({case.stage})")
+    _not_future("withdrawn_on", withdrawn_on, now)
     proposed = _as_field("withdrawn_on", **_with(facts, withdrawn_on=withdrawn_on))
     case.withdrawn_on = withdrawn_on
     _append_event(
@@ -566,6 +576,12 @@ def record_event(
 
 
 # -- helpers -------------------------------------------------------------
+
+
+def _not_future(field: str, day: date | None, now: datetime) -> None:
+    """Things are recorded once they have happened: a date after today is a typo."""
+    if day is not None and day > now.astimezone(LONDON).date():
+        raise InvalidInput.one(field, f"{day} is in the future")
 
 
 def _words(value: str) -> str:

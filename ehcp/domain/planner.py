@@ -228,8 +228,7 @@ def _waiting_for(
         )
     if stage is CaseStage.DRAFTING:
         waits.append(
-            "the coordinator to serve the draft plan "
-            f"(target {timeline.limit('draft_plan_target').due_on})"
+            f"the coordinator to serve the draft plan (target {timeline.limit('draft_plan_target').due_on})"
         )
     if stage is CaseStage.DRAFT_SERVED:
         comments_end = timeline.limit("family_comments").due_on

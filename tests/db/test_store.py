@@ -304,3 +304,17 @@ def test_stored_instants_come_back_in_utc(session, council, now):
     stored = crud.require_case(session, ref=case.ref)
     assert stored.created_at == now
     assert stored.created_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("days_ahead", [1, 30])
+def test_a_decision_dated_after_today_is_refused(session, council, now, days_ahead):
+    case = _open(session, council, now)
+    with pytest.raises(InvalidInput) as refused:
+        _decide_to_assess(session, council, now, case, on=now.date() + timedelta(days=days_ahead))
+    assert refused.value.errors[0].field == "decided_on"
+    assert "in the future" in str(refused.value)
+
+
+def test_a_request_received_in_the_future_is_refused(session, council, now):
+    with pytest.raises(InvalidInput, match="received_on"):
+        _open(session, council, now, received_on=now.date() + timedelta(days=1))

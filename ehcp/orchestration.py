@@ -1,0 +1,98 @@
+"""The project's only conversation with Prefect about case runs: start, wake, inspect, reschedule.
+
+Writers (CLI, API, portal) update the database first and then call `wake`;
+a run that has not suspended yet cannot be resumed (NotPausedError), so `wake`
+retries for a few seconds and then leaves the case to the sweep, which sees
+that the case changed since its run last looked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from prefect.exceptions import NotPausedError, ObjectNotFound
+from prefect.flow_runs import resume_flow_run
+from prefect.states import Scheduled
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+REQUEST_DEPLOYMENT = "ehc-request/ehc-request"
+WAKE_PATIENCE_SECONDS = 8.0
+log = logging.getLogger(__name__)
+
+
+class Wake(StrEnum):
+    RESUMED = "resumed"
+    NOT_WAITING = "not waiting"  # running or queued: it will look at the case anyway, or the sweep will
+    NO_RUN = "no run"
+    UNREACHABLE = "prefect unreachable"
+
+
+def run_name(case_ref: str) -> str:
+    return f"ehc-{case_ref}"
+
+
+def start_run(case_ref: str) -> str:
+    """Create the case's run (idempotent: the same key always names the same run)."""
+    run = run_deployment(
+        REQUEST_DEPLOYMENT,
+        parameters={"case_ref": case_ref},
+        timeout=0,
+        idempotency_key=run_name(case_ref),
+        tags=["ehc"],
+    )
+    return str(run.id)
+
+
+def wake(flow_run_id: str | None, patience: float = WAKE_PATIENCE_SECONDS) -> Wake:
+    if flow_run_id is None:
+        return Wake.NO_RUN
+    try:
+        for attempt in Retrying(
+            retry=retry_if_exception_type(NotPausedError),
+            stop=stop_after_delay(patience),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        ):
+            with attempt:
+                resume_flow_run(UUID(flow_run_id), run_input={})
+    except NotPausedError:
+        return Wake.NOT_WAITING
+    except Exception as error:  # noqa: BLE001 - any Prefect outage leaves the case to the sweep
+        log.warning("could not wake run %s: %s", flow_run_id, type(error).__name__)
+        return Wake.UNREACHABLE
+    return Wake.RESUMED
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    state: StateType | None  # None: Prefect has no such run
+    seconds_in_state: float
+
+
+def status(flow_run_id: str, now) -> RunStatus:
+    with get_client(sync_client=True) as client:
+        try:
+            run = client.read_flow_run(UUID(flow_run_id))
+        except ObjectNotFound:
+            return RunStatus(None, 0.0)
+    if run.state is None:
+        return RunStatus(None, 0.0)
+    return RunStatus(run.state.type, (now - run.state.timestamp).total_seconds())
+
+
+def reschedule(flow_run_id: str) -> None:
+    """Put a crashed or stranded run back in the queue: it replays from the top and,
+    because every step re-derives from the database, repeats nothing."""
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(flow_run_id), Scheduled(), force=True)
+
+
+def set_stage_tags(flow_run_id: str, stage: str) -> None:
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(UUID(flow_run_id), tags=["ehc", f"stage:{stage}"])

@@ -1,0 +1,63 @@
+"""The one alarm clock: wake every case whose run is due a look.
+
+Reads only `ehc_case.wake_at <= now` (indexed), so its cost follows the number
+of due cases. A due case is one whose next due moment has passed, or that
+changed since its run last looked (every write sets wake_at to now), or that
+has no run yet (a new request). The run itself moves wake_at on when it looks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from prefect.client.schemas.objects import StateType
+from sqlmodel import Session
+
+from ehcp import orchestration
+from ehcp.db import crud
+
+log = logging.getLogger(__name__)
+STRANDED = {StateType.CRASHED, StateType.FAILED, StateType.CANCELLED, StateType.CANCELLING}
+
+
+@dataclass
+class SweepReport:
+    started: list[str] = field(default_factory=list)
+    woken: list[str] = field(default_factory=list)
+    rescheduled: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # already queued or running: nothing to do
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "started": self.started,
+            "woken": self.woken,
+            "rescheduled": self.rescheduled,
+            "waiting": self.waiting,
+        }
+
+
+def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: float) -> SweepReport:
+    report = SweepReport()
+    for case in crud.cases_to_wake(session, now=now, limit=limit):
+        if case.flow_run_id is None:
+            crud.attach_run(session, case=case, flow_run_id=orchestration.start_run(case.ref))
+            report.started.append(case.ref)
+            continue
+        run = orchestration.status(case.flow_run_id, now)
+        if run.state is None:
+            log.error("case %s names a run Prefect does not have", case.ref)
+            continue
+        if run.state is StateType.PAUSED:
+            if orchestration.wake(case.flow_run_id) is orchestration.Wake.RESUMED:
+                report.woken.append(case.ref)
+            continue
+        stuck_running = run.state is StateType.RUNNING and run.seconds_in_state > stale_after_seconds
+        if run.state in STRANDED or stuck_running:
+            # A worker died under it (or Prefect lost it): replay it from the top.
+            orchestration.reschedule(case.flow_run_id)
+            report.rescheduled.append(case.ref)
+            continue
+        report.waiting.append(case.ref)
+    return report

@@ -1,0 +1,59 @@
+"""Tasks of the request flow: look at the case, apply a coordinator's entry."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from ehcp import coordinator_input, orchestration, timesource
+from ehcp.case_runner import reconcile
+from ehcp.db import crud
+from ehcp.timeline_view import artifact_key, timeline_markdown
+from tasks.common import council, database, no_personal_data_in_errors, settings
+
+
+# No cache: a look must run every time the flow replays, because it re-derives
+# everything from the database and repeats nothing that is already done.
+@task(name="look-at-case", cache_policy=NO_CACHE)
+def look_at_case(case_ref: str) -> dict:
+    with no_personal_data_in_errors("look-at-case", case_ref), database() as session:
+        look = reconcile(
+            session,
+            ref=case_ref,
+            council=council(),
+            now=timesource.now(),
+            document_store=settings().var_dir / "documents",
+        )
+        run_id = str(flow_run.id) if flow_run.id else None
+        case = crud.require_case(session, ref=case_ref)
+        if run_id and case.flow_run_id is None:
+            crud.attach_run(session, case=case, flow_run_id=run_id)
+    logger = get_run_logger()
+    for done in look.did:
+        logger.info("%s: %s", case_ref, done)
+    logger.info("%s is at stage %s; waiting for %d thing(s)", case_ref, look.stage, len(look.waiting_for))
+    create_markdown_artifact(
+        key=artifact_key(case_ref),
+        markdown=timeline_markdown(look),
+        description=f"Statutory timeline and next steps for {case_ref}",
+    )
+    if run_id:
+        orchestration.set_stage_tags(run_id, look.stage)
+    return {"stage": look.stage, "closed": look.closed, "wait_number": look.wait_number}
+
+
+@task(name="apply-coordinator-entry", cache_policy=NO_CACHE)
+def apply_coordinator_entry(case_ref: str, wait_number: int, entered: dict) -> str:
+    with no_personal_data_in_errors("apply-coordinator-entry", case_ref), database() as session:
+        outcome = coordinator_input.apply(
+            session,
+            ref=case_ref,
+            wait_number=wait_number,
+            entered=entered,
+            council=council(),
+            now=timesource.now(),
+        )
+    get_run_logger().info("%s: %s", case_ref, outcome)
+    return outcome
