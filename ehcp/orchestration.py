@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -75,7 +76,9 @@ class RunStatus:
     seconds_in_state: float
 
 
-def status(flow_run_id: str, now) -> RunStatus:
+def status(flow_run_id: str) -> RunStatus:
+    """The run's state and how long it has been in it, by the wall clock: how long a
+    worker has been silent is an operational fact, not statutory time (which tests move)."""
     with get_client(sync_client=True) as client:
         try:
             run = client.read_flow_run(UUID(flow_run_id))
@@ -83,7 +86,7 @@ def status(flow_run_id: str, now) -> RunStatus:
             return RunStatus(None, 0.0)
     if run.state is None:
         return RunStatus(None, 0.0)
-    return RunStatus(run.state.type, (now - run.state.timestamp).total_seconds())
+    return RunStatus(run.state.type, (datetime.now(UTC) - run.state.timestamp).total_seconds())
 
 
 def reschedule(flow_run_id: str) -> None:

@@ -45,7 +45,7 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
             crud.attach_run(session, case=case, flow_run_id=orchestration.start_run(case.ref))
             report.started.append(case.ref)
             continue
-        run = orchestration.status(case.flow_run_id, now)
+        run = orchestration.status(case.flow_run_id)
         if run.state is None:
             log.error("case %s names a run Prefect does not have", case.ref)
             continue

@@ -1,0 +1,106 @@
+"""Fixtures for tests that run cases through the real Prefect server and a served flow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from ehcp import orchestration, sweeper, timesource
+from ehcp.db import crud
+from ehcp.db.inputs import DecisionIn
+from ehcp.settings import get_settings
+from tasks import common
+from tests.db.factories import case_open
+from tests.support.stack import Stack, read_run, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("stack")
+    stack = Stack.create(root, f"sqlite:///{root / 'cases.sqlite3'}")
+    try:
+        stack.start_prefect()
+        with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
+            stack.start_flows()
+            yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def system(stack, monkeypatch) -> Iterator[System]:
+    """This test process sees the same settings as the served flows."""
+    for key, value in stack.env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    common.council.cache_clear()
+    with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
+        yield System(stack)
+    get_settings.cache_clear()
+
+
+class System:
+    """Acts as the people and clocks around a case: coordinators, the sweep, the calendar."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    def today(self, day: date) -> None:
+        self.stack.set_today(day)
+
+    def open_case(self, **changes) -> str:
+        with common.database() as session:
+            case = crud.open_case(
+                session,
+                request=case_open(setting_email="head@example-primary.sch.uk", **changes),
+                council=common.council(),
+                now=timesource.now(),
+                actor="test",
+            )
+            return case.ref
+
+    def sweep(self) -> sweeper.SweepReport:
+        with common.database() as session:
+            return sweeper.sweep(session, now=timesource.now(), limit=100, stale_after_seconds=3)
+
+    def case(self, ref: str):
+        with common.database() as session:
+            return crud.require_case(session, ref=ref)
+
+    def write(self, ref: str, operation, wake: bool = True, **kwargs) -> orchestration.Wake | None:
+        """Do what the CLI and API do: update the database first, then wake the run."""
+        with common.database() as session:
+            case = crud.require_case(session, ref=ref)
+            operation(
+                session, case=case, council=common.council(), now=timesource.now(), actor="test", **kwargs
+            )
+        return orchestration.wake(case.flow_run_id) if wake else None
+
+    def decide(self, ref: str, kind: str, outcome: str, on: date, wake: bool = True):
+        return self.write(
+            ref,
+            crud.record_decision,
+            wake=wake,
+            decision=DecisionIn(kind=kind, outcome=outcome, decided_on=on),
+        )
+
+    def settled(self, ref: str, timeout: float = 90):
+        """Wait until the run has looked at the latest version of the case and is suspended or done."""
+
+        def done():
+            case = self.case(ref)
+            if case.flow_run_id is None:
+                return None
+            state = read_run(case.flow_run_id).state
+            if state.is_completed():
+                return case
+            if state.is_paused() and case.run_seen_version == case.version:
+                return case
+            return None
+
+        return wait_until(done, timeout=timeout, what=f"the run of {ref} to settle")

@@ -1,0 +1,199 @@
+"""Cases driven end to end through a real Prefect server, a served flow and an injected clock."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from ehcp import orchestration
+from ehcp.db import crud
+from ehcp.db.inputs import ConsultationIn
+from ehcp.db.models import AdviceRequest, OutboundMessage
+from tasks import common
+from tests.db.factories import CHILD_NAME, PARENT_EMAIL
+from tests.support.stack import read_run, wait_until
+
+pytestmark = pytest.mark.slow
+CHILD_DOB = "2017-03-14"
+
+
+def messages(ref: str) -> Counter:
+    with common.database() as session:
+        case = crud.require_case(session, ref=ref)
+        rows = session.exec(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).all()
+    return Counter((row.purpose, row.recipient_role) for row in rows)
+
+
+def advice_keys(ref: str) -> list[str]:
+    with common.database() as session:
+        case = crud.require_case(session, ref=ref)
+        return sorted(session.exec(select(AdviceRequest.key).where(AdviceRequest.case_id == case.id)))
+
+
+def start(system, received: date = date(2026, 1, 5)) -> str:
+    system.today(received)
+    ref = system.open_case(received_on=received)
+    assert ref in system.sweep().started
+    case = system.settled(ref)
+    run = read_run(case.flow_run_id)
+    assert run.name == f"ehc-{ref}"
+    assert run.parameters == {"case_ref": ref}
+    assert "stage:considering" in run.tags
+    return ref
+
+
+def test_a_request_runs_from_receipt_to_final_plan(system):
+    ref = start(system)
+    assert messages(ref)[("acknowledgement", "family")] == 1
+    assert messages(ref)[("considering_notice", "notice:health")] == 1
+
+    system.today(date(2026, 2, 10))
+    system.decide(ref, "assessment", "assess", date(2026, 2, 10))
+    case = system.settled(ref)
+    assert case.stage == "assessing"
+    assert "stage:assessing" in read_run(case.flow_run_id).tags
+    assert advice_keys(ref) == ["family", "health", "psychological", "setting", "social-care"]
+
+    system.today(date(2026, 3, 20))
+    for key in advice_keys(ref):
+        system.write(ref, crud.record_advice_received, key=key, received_on=date(2026, 3, 20))
+    system.decide(ref, "issue", "issue", date(2026, 3, 20))
+    assert system.settled(ref).stage == "drafting"
+    assert messages(ref)[("draft_ready", "send_team")] == 1
+
+    system.today(date(2026, 4, 1))
+    system.write(ref, crud.record_draft_served, served_on=date(2026, 4, 1))
+    system.write(
+        ref,
+        crud.record_consultation,
+        consultation=ConsultationIn(
+            key="oak",
+            setting_name="Oak Academy",
+            contact_email="admissions@oak.sch.uk",
+            sent_on=date(2026, 4, 1),
+        ),
+    )
+    system.write(ref, crud.record_named_setting, setting_name="Oak Academy", on=date(2026, 4, 1))
+    case = system.settled(ref)
+    assert case.stage == "draft_served" and case.final_issued_on is None  # the family's 15 days run
+
+    # Nobody signals: the sweep wakes the case when the family's window has ended.
+    system.today(date(2026, 4, 16))
+    assert ref in system.sweep().woken
+    case = system.settled(ref)
+    assert case.stage == "plan_issued" and case.final_issued_on == date(2026, 4, 16)
+    assert read_run(case.flow_run_id).state.is_completed()
+
+    sent = messages(ref)
+    assert sent[("final_plan", "family")] == 1 and sent[("final_plan", "named_setting")] == 1
+    assert sent[("draft_plan", "family")] == 1 and sent[("consultation", "consulted_setting")] == 1
+    assert max(sent.values()) == 1, "every message exactly once"
+
+
+def test_a_refusal_to_assess_sends_the_notice_and_closes_the_run(system):
+    ref = start(system, date(2026, 1, 6))
+    system.today(date(2026, 2, 2))
+    system.decide(ref, "assessment", "not_assess", date(2026, 2, 2))
+    case = system.settled(ref)
+    assert case.stage == "not_assessed" and case.closed_on == date(2026, 2, 2)
+    assert read_run(case.flow_run_id).state.is_completed()
+    assert messages(ref)[("decision_not_to_assess", "family")] == 1
+    assert advice_keys(ref) == []
+
+
+def test_a_decision_not_to_issue_closes_the_run(system):
+    ref = start(system, date(2026, 1, 7))
+    system.today(date(2026, 2, 11))
+    system.decide(ref, "assessment", "assess", date(2026, 2, 11))
+    system.settled(ref)
+    system.today(date(2026, 4, 20))
+    system.decide(ref, "issue", "not_issue", date(2026, 4, 20))
+    case = system.settled(ref)
+    assert case.stage == "not_issued"
+    assert read_run(case.flow_run_id).state.is_completed()
+    sent = messages(ref)
+    assert sent[("decision_not_to_issue", "family")] == 1
+    assert (
+        sent[("decision_not_to_issue", "notice:health")] == 1
+        and sent[("decision_not_to_issue", "setting")] == 1
+    )
+
+
+def test_a_withdrawal_closes_the_run_with_a_notice(system):
+    ref = start(system, date(2026, 1, 8))
+    system.today(date(2026, 2, 12))
+    system.decide(ref, "assessment", "assess", date(2026, 2, 12))
+    system.settled(ref)
+    system.today(date(2026, 3, 1))
+    system.write(ref, crud.withdraw, withdrawn_on=date(2026, 3, 1))
+    case = system.settled(ref)
+    assert case.stage == "withdrawn"
+    assert read_run(case.flow_run_id).state.is_completed()
+    assert messages(ref)[("withdrawal", "family")] == 1
+
+
+def test_a_signal_written_before_the_run_suspends_is_not_lost(system):
+    ref = start(system, date(2026, 1, 9))
+    system.today(date(2026, 2, 13))
+    # The decision lands while nobody can resume the run (it is not told at all here):
+    # the write sets wake_at, and the sweep sees the case moved since its run looked.
+    system.decide(ref, "assessment", "assess", date(2026, 2, 13), wake=False)
+    assert system.case(ref).run_seen_version < system.case(ref).version
+    assert ref in system.sweep().woken
+    assert system.settled(ref).stage == "assessing"
+
+
+def test_a_worker_killed_mid_look_loses_nothing_and_repeats_nothing(system, stack):
+    ref = start(system, date(2026, 1, 12))
+    system.today(date(2026, 2, 16))
+    system.decide(ref, "assessment", "assess", date(2026, 2, 16), wake=False)
+    run_id = system.case(ref).flow_run_id
+    assert orchestration.wake(run_id) is orchestration.Wake.RESUMED
+    wait_until(lambda: read_run(run_id).state.is_running(), timeout=60, what="the run to start its look")
+    stack.kill("flows")  # the worker dies mid-look
+    stack.start_flows()
+    wait_until(
+        lambda: ref in system.sweep().rescheduled or _looked_at_latest(system, ref),
+        timeout=60,
+        what="the sweep to reschedule the stranded run",
+    )
+    case = system.settled(ref)
+    assert case.stage == "assessing"
+    assert advice_keys(ref) == ["family", "health", "psychological", "setting", "social-care"]
+    assert max(messages(ref).values()) == 1
+
+
+def _looked_at_latest(system, ref: str) -> bool:
+    case = system.case(ref)
+    return case.run_seen_version == case.version
+
+
+def test_the_prefect_server_going_down_loses_no_signal(system, stack):
+    ref = start(system, date(2026, 1, 13))
+    system.today(date(2026, 2, 17))
+    stack.kill("prefect-server")
+    assert system.decide(ref, "assessment", "assess", date(2026, 2, 17)) is orchestration.Wake.UNREACHABLE
+    stack.start_prefect()
+    assert ref in system.sweep().woken
+    assert system.settled(ref).stage == "assessing"
+
+
+def test_prefect_holds_no_personal_data(system, stack):
+    ref = start(system, date(2026, 1, 14))
+    system.today(date(2026, 2, 18))
+    system.decide(ref, "assessment", "assess", date(2026, 2, 18))
+    system.settled(ref)
+    database = stack.prefect_home / "prefect.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA wal_checkpoint(FULL)")
+    stored = b"".join(path.read_bytes() for path in stack.prefect_home.glob("prefect.db*"))
+    stored += b"".join(path.read_bytes() for path in stack.prefect_home.rglob("storage/*") if path.is_file())
+    logs = stack.log_text()
+    for personal in (CHILD_NAME, CHILD_DOB, PARENT_EMAIL):
+        assert personal.encode() not in stored, f"{personal} found in Prefect's database or results"
+        assert personal not in logs, f"{personal} found in the service logs"
+    assert ref.encode() in stored  # the search looks in the right place
