@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Debian packages the tests need beside Python: PostgreSQL's server binaries
-# (the test suite starts its own throwaway server on loopback). Idempotent and
-# quick when everything is there; installs with apt-get when run as root.
+# (the test suite starts its own throwaway server on loopback) and Chromium
+# (browser tests drive it with Playwright). Idempotent and quick when
+# everything is there; installs with apt-get when run as root.
 set -euo pipefail
 
 missing=()
 if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   missing+=(postgresql)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
 fi
 if ! command -v python3.11 >/dev/null 2>&1; then
   missing+=(python3.11 python3.11-venv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import db
+from ehcp.cli import cases, db, demo
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up
@@ -18,6 +18,20 @@ app.command()(timeline)
 app.command()(up)
 app.command()(serve)
 app.add_typer(db.app, name="db")
+for command in (
+    cases.decide,
+    cases.draft_served,
+    cases.consult,
+    cases.consult_answer,
+    cases.name_setting,
+    cases.withdraw,
+    cases.nudge,
+    cases.cases,
+    cases.chronology,
+    demo.demo,
+):
+    app.command()(command)
+app.add_typer(cases.advice_app, name="advice")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

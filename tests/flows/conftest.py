@@ -72,6 +72,10 @@ class System:
         with common.database() as session:
             return crud.require_case(session, ref=ref)
 
+    def chronology(self, ref: str):
+        with common.database() as session:
+            return crud.chronology(session, case=crud.require_case(session, ref=ref))
+
     def write(self, ref: str, operation, wake: bool = True, **kwargs) -> orchestration.Wake | None:
         """Do what the CLI and API do: update the database first, then wake the run."""
         with common.database() as session:

@@ -1,20 +1,24 @@
 """Drive the real Prefect 3.8.8 UI (`prefect server start`) as a coordinator would.
 
-Targets the UI that a fresh browser gets at the server's root: the "v2" UI under /v2 (the
-older v1 UI still answers at /runs etc. and is not covered here). Pages and routes:
+Targets the UI that a fresh browser gets at the server's root: the "v2" UI under /v2. The older
+v1 UI still answers at /runs, /runs/flow-run/<id> etc. (the "View at" links in Prefect's logs
+point there) and is not covered here. v2 pages:
 
     /v2/runs                          runs list, with "Search by flow run name"
-    /v2/runs/flow-run/<id>            a flow run; tabs Logs, Artifacts, ...; menu with Resume
+    /v2/runs/flow-run/<id>            a flow run: state, tabs (Logs, Artifacts, ...), and a
+                                      menu ("Open menu") holding Resume while it is suspended
     /v2/artifacts/key/<key>           every version of an artifact key, newest first
     /v2/artifacts/artifact/<id>       one artifact version, rendered
 
-Selectors are roles, labels and visible text where the UI gives them, since those are what a
-person sees and survive restyling (the v2 UI's classes are Tailwind utilities). Where it gives
-none, a route in a link's href or a data-testid the UI's own tests use is named instead.
+Selectors are roles, labels and visible text where the UI gives them: that is what a person
+sees, and it survives restyling (the v2 UI's classes are Tailwind utilities). Where the UI gives
+none, a route in a link's href, a data-testid or a data-slot of its component library is used.
 
-Never press Escape on a flow run page: the run graph takes the key and goes full screen over
-the page, and Radix then drops the Resume dialog's role; menus and pickers are closed by
-clicking their trigger instead.
+Never press Escape on a flow run page: the run graph takes the key and covers the page, and an
+open dialog loses its role. Menus and pickers are closed by clicking their trigger instead.
+
+Playwright's sync API runs an event loop, so inside `browser_page()` Prefect's dual sync/async
+functions (run_deployment, ...) return coroutines: pass `_sync=True` or call them outside.
 """
 
 from __future__ import annotations
@@ -24,13 +28,27 @@ import enum
 import re
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Locator, Page, expect
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+except ImportError:  # importable without playwright: browser_page() skips or fails the test
+    pass
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 FieldValue = str | bool | int | float | dt.date | enum.Enum | None
 
 RESUME_DIALOG = "Resume Flow Run"
+PAUSED_STATES = re.compile(r"^(Suspended|Paused)$")
+# Every state name Prefect shows; tags are badges too, so the state badge is found by its text.
+STATE_NAMES = re.compile(
+    r"^(Scheduled|Late|AwaitingRetry|AwaitingConcurrencySlot|Pending|Running|Retrying|Paused|"
+    r"Suspended|Resuming|Completed|Cached|RolledBack|Failed|Crashed|Cancelling|Cancelled|TimedOut)$"
+)
 
 
 def ui_root(server_url: str) -> str:
@@ -39,16 +57,26 @@ def ui_root(server_url: str) -> str:
     return f"{root}/v2"
 
 
-def open_flow_run(page: Page, server_url: str, run_name: str) -> str:
+def open_flow_run(page: Page, server_url: str, run_name: str, *, timeout_s: float = 60) -> str:
     """Find a flow run by its exact name on the Runs page, open it, and return its id.
 
-    Runs with the same name are listed newest first, and the newest is opened.
+    Runs with the same name are listed newest first, and the newest is opened. A run made from
+    a deployment gets its flow_run_name only once it starts, so the search is retried.
     """
-    page.goto(f"{ui_root(server_url)}/runs")
-    # The list shows only the past 7 days by default, and a case may have waited for months.
-    page.get_by_role("button", name="Clear date range").click()
-    page.get_by_role("textbox", name="Search by flow run name").fill(run_name)
-    page.get_by_role("link", name=run_name, exact=True).first.click()
+    link = page.get_by_role("link", name=run_name, exact=True).first
+    deadline = time.monotonic() + timeout_s
+    while True:
+        page.goto(f"{ui_root(server_url)}/runs")
+        # The list shows only the past 7 days by default; a case may have waited for months.
+        page.get_by_role("button", name="Clear date range").click()
+        page.get_by_role("textbox", name="Search by flow run name").fill(run_name)
+        try:
+            link.wait_for(timeout=5000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no flow run named {run_name!r} on the Runs page") from None
+    link.click()
     page.wait_for_url(re.compile(r"/runs/flow-run/[0-9a-f-]+"))
     # The URL changes before the page is drawn: wait for the run's name in the breadcrumb.
     expect(_breadcrumb(page).get_by_text(run_name, exact=True)).to_be_visible()
@@ -61,7 +89,7 @@ def flow_run_state(page: Page) -> str:
 
 
 def wait_for_state(page: Page, state: str, timeout_s: float = 60) -> None:
-    """Wait until the open flow run page shows the given state; the page polls the API."""
+    """Wait until the open flow run page shows this state (it polls the API every 5 s)."""
     expect(_state_badge(page)).to_have_text(state, timeout=timeout_s * 1000)
 
 
@@ -76,7 +104,8 @@ def artifact_text(page: Page, key: str) -> str:
     page.locator('a[href*="/artifacts/artifact/"]').first.click()
     page.wait_for_url(re.compile(r"/artifacts/artifact/"))
     rendered = page.get_by_test_id("markdown-display")
-    expect(rendered).to_be_visible()
+    # The block is drawn empty first and filled when the artifact's data arrives.
+    expect(rendered).to_have_text(re.compile(r"\S"))
     return rendered.inner_text()
 
 
@@ -90,6 +119,8 @@ def resume_flow_run(page: Page, values: Mapping[str, FieldValue], *, timeout_s: 
     bool sets a switch; int/float a number; date is typed as yyyy-MM-dd. datetime is not
     supported (the UI offers only a calendar and 5-minute clock buttons).
 
+    Returns once the page shows the run no longer suspended ("Resuming"), so a following
+    wait_for_state(page, "Suspended") waits for the next suspension, not the old one.
     Raises AssertionError with the UI's message if the server rejects the input.
     """
     dialog = _open_resume_dialog(page, timeout_s)
@@ -97,17 +128,18 @@ def resume_flow_run(page: Page, values: Mapping[str, FieldValue], *, timeout_s: 
         _fill_field(page, _field(page, dialog, _title(name)), value)
     dialog.get_by_role("button", name="Resume", exact=True).click()
 
-    # Success closes the dialog; a rejected input (checked against the run's schema by the
-    # server) leaves it open and shows an error toast (sonner), which fades after ~4 s.
+    # Success closes the dialog; a rejected input (the server checks it against the run's
+    # schema) leaves it open and shows an error toast (sonner), which fades after ~4 s.
     error = page.locator('[data-sonner-toast][data-type="error"]')
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    while dialog.count():
         if error.count():
             raise AssertionError(f"Prefect refused the input: {error.first.inner_text()}")
-        if not dialog.count():
-            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the Resume dialog neither closed nor showed an error")
         page.wait_for_timeout(100)
-    raise AssertionError("the Resume dialog neither closed nor showed an error")
+    # Resuming refetches the run at once, and it needs seconds to start and suspend again.
+    expect(_state_badge(page)).not_to_have_text(PAUSED_STATES, timeout=10_000)
 
 
 def _breadcrumb(page: Page) -> Locator:
@@ -115,18 +147,20 @@ def _breadcrumb(page: Page) -> Locator:
 
 
 def _header(page: Page) -> Locator:
-    # The innermost block holding the breadcrumb: the run's name, state badge, dates.
+    # Every ancestor of the breadcrumb matches and they come outermost first: the last is the
+    # innermost, the block with the run's name, state badge and dates.
     return page.locator("div").filter(has=_breadcrumb(page)).last
 
 
 def _state_badge(page: Page) -> Locator:
-    # The badge has no role or label; it is the first badge under the run's name.
-    return _header(page).locator('[data-slot="badge"]').first
+    # The badge has no role or label. The run's tags are badges too (ours carry "ehc" and
+    # "stage:..."), so take the first badge under the run's name whose text is a state name.
+    return _header(page).locator('[data-slot="badge"]').filter(has_text=STATE_NAMES).first
 
 
 def _open_resume_dialog(page: Page, timeout_s: float) -> Locator:
-    # Resume is in the run's "Open menu" only once the page has seen the run suspended, and the
-    # page polls, so a run that suspended just now may need a reload.
+    # Resume is in the run's menu only once the page has seen the run suspended. The page polls
+    # every 5 s, but a reload is quicker and also covers a page opened on a finished run.
     menu = (
         page.locator("div")
         .filter(has=_breadcrumb(page))
@@ -140,11 +174,10 @@ def _open_resume_dialog(page: Page, timeout_s: float) -> Locator:
         try:
             resume.wait_for(timeout=3000)
             break
-        except Exception:
+        except PlaywrightTimeout:
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no Resume in the run's menu (state {flow_run_state(page)!r})"
-                ) from None
+                state = flow_run_state(page)
+                raise AssertionError(f"no Resume in the run's menu (state {state!r})") from None
             page.reload()
     resume.click()
     dialog = page.get_by_role("dialog", name=RESUME_DIALOG)

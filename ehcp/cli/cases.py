@@ -1,0 +1,252 @@
+"""Coordinator commands: record what happened on a case, then wake its run.
+
+Every command writes to the case database first (validated, nothing written on
+error, exit status 2 naming the field) and then resumes the case's Prefect run.
+If the run cannot be resumed just now (it is busy, or Prefect is down) the
+write still stands and the sweep wakes the run within 15 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import Session, select
+
+from ehcp import timesource
+from ehcp.cli.common import DATE_FORMATS, council, fail, settings, stdout
+from ehcp.db import crud
+from ehcp.db.engine import make_engine, session_for
+from ehcp.db.inputs import ConsultationIn, DecisionIn
+from ehcp.db.models import Case
+from ehcp.errors import InvalidInput
+
+ACTOR = "coordinator:cli"
+Ref = Annotated[str, typer.Argument(help="The case reference, e.g. EHC-2026-000123.")]
+On = Annotated[datetime, typer.Option("--on", formats=DATE_FORMATS, help="The day it happened (YYYY-MM-DD).")]
+
+
+class Decision(StrEnum):
+    ASSESS = "assess"
+    NOT_ASSESS = "not-assess"
+    ISSUE = "issue"
+    NOT_ISSUE = "not-issue"
+
+
+DECISION_FIELDS = {
+    Decision.ASSESS: ("assessment", "assess"),
+    Decision.NOT_ASSESS: ("assessment", "not_assess"),
+    Decision.ISSUE: ("issue", "issue"),
+    Decision.NOT_ISSUE: ("issue", "not_issue"),
+}
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(settings().effective_database_url)
+    try:
+        with session_for(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _record(ref: str, write: Callable[..., object], what: str) -> None:
+    """Write through the case store, then wake the run; exit 2 on refused input."""
+    rules = council()
+    with _session() as session:
+        try:
+            case = crud.require_case(session, ref=ref)
+            write(session, case=case, council=rules, now=timesource.now(), actor=ACTOR)
+        except InvalidInput as refused:
+            fail(str(refused))
+        flow_run_id = case.flow_run_id
+    stdout.print(f"Recorded: {what} ({ref}).")
+    _wake(flow_run_id)
+
+
+def _wake(flow_run_id: str | None) -> None:
+    from ehcp.cli.prefect_api import prefect_api
+
+    with prefect_api():
+        from ehcp import orchestration
+
+        outcome = orchestration.wake(flow_run_id)
+    if outcome is orchestration.Wake.RESUMED:
+        stdout.print("The case's run is looking at it now.")
+    else:
+        stdout.print(f"The case's run was not resumed ({outcome}); the sweep will wake it within 15 minutes.")
+
+
+def decide(
+    ref: Ref,
+    decision: Annotated[Decision, typer.Argument(help="assess, not-assess, issue or not-issue.")],
+    on: On,
+    reasons_file: Annotated[
+        Path | None, typer.Option(help="A text file with the reasons, for the decision letter.")
+    ] = None,
+) -> None:
+    """Record a panel decision: whether to assess (week 6) or whether to issue a plan."""
+    reasons = None
+    if reasons_file is not None:
+        try:
+            reasons = reasons_file.read_text(encoding="utf-8").strip() or None
+        except OSError as error:
+            fail(f"--reasons-file: cannot read {reasons_file}: {error.strerror}")
+    kind, outcome = DECISION_FIELDS[decision]
+    entry = DecisionIn(kind=kind, outcome=outcome, decided_on=on.date(), reasons=reasons)
+    _record(
+        ref, lambda session, **kw: crud.record_decision(session, decision=entry, **kw), f"decision {decision}"
+    )
+
+
+advice_app = typer.Typer(help="Advice from contributors.", no_args_is_help=True)
+
+
+@advice_app.command("record")
+def advice_record(
+    ref: Ref,
+    key: Annotated[
+        str, typer.Argument(help="The advice request's key, e.g. health (see `ehcp timeline --case`).")
+    ],
+    received: Annotated[datetime, typer.Option(formats=DATE_FORMATS, help="The day the advice arrived.")],
+) -> None:
+    """Record advice received by post or email."""
+    _record(
+        ref,
+        lambda session, **kw: crud.record_advice_received(
+            session, key=key, received_on=received.date(), **kw
+        ),
+        f"advice {key} received",
+    )
+
+
+def draft_served(ref: Ref, on: On) -> None:
+    """Record the day the draft plan was served on the family (their 15 days start)."""
+    _record(
+        ref,
+        lambda session, **kw: crud.record_draft_served(session, served_on=on.date(), **kw),
+        "draft served",
+    )
+
+
+def consult(
+    ref: Ref,
+    key: Annotated[str, typer.Argument(help="A short key for this consultation, e.g. oak-academy.")],
+    setting: Annotated[str, typer.Option(help="The school or college's name.")],
+    email: Annotated[str, typer.Option(help="Its admissions or SEN inbox.")],
+    on: On,
+) -> None:
+    """Record that a school or college is being consulted about being named (it answers in 15 days)."""
+    try:
+        entry = ConsultationIn(key=key, setting_name=setting, contact_email=email, sent_on=on.date())
+    except ValueError as error:
+        fail(str(InvalidInput.from_validation(error)))
+    _record(
+        ref, lambda session, **kw: crud.record_consultation(session, consultation=entry, **kw), "consultation"
+    )
+
+
+def consult_answer(
+    ref: Ref,
+    key: Annotated[str, typer.Argument(help="The consultation's key.")],
+    on: On,
+    outcome: Annotated[str, typer.Option(help="What the setting said, e.g. agreed or declined.")] = "agreed",
+) -> None:
+    """Record a consulted school or college's answer."""
+    _record(
+        ref,
+        lambda session, **kw: crud.record_consultation_answer(
+            session, key=key, answered_on=on.date(), outcome=outcome, **kw
+        ),
+        "consultation answer",
+    )
+
+
+def name_setting(
+    ref: Ref, setting: Annotated[str, typer.Argument(help="The school or setting to name in section I.")]
+) -> None:
+    """Record the setting to be named; the final plan follows once the family's 15 days end."""
+    _record(
+        ref,
+        lambda session, **kw: crud.record_named_setting(
+            session, setting_name=setting, on=timesource.today(), **kw
+        ),
+        "named setting",
+    )
+
+
+def withdraw(ref: Ref, on: On) -> None:
+    """Record that the family withdrew the request; the case closes with a notice."""
+    _record(ref, lambda session, **kw: crud.withdraw(session, withdrawn_on=on.date(), **kw), "withdrawal")
+
+
+def nudge(ref: Ref) -> None:
+    """Make the case's run look at the case now."""
+    with _session() as session:
+        try:
+            case = crud.require_case(session, ref=ref)
+        except InvalidInput as refused:
+            fail(str(refused))
+    _wake(case.flow_run_id)
+
+
+def cases(
+    all_cases: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
+) -> None:
+    """The caseload: every open case, its stage and its next due date, soonest first."""
+    with _session() as session:
+        query = select(Case).order_by(Case.next_due_on, Case.ref)
+        if not all_cases:
+            query = query.where(Case.closed_on.is_(None))
+        rows = session.exec(query).all()
+    table = Table(title="Cases", title_justify="left")
+    for column in ("Reference", "Received", "Stage", "Next due", "Final plan due"):
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row.ref, str(row.received_on), row.stage, str(row.next_due_on or "-"), str(row.final_plan_by)
+        )
+    stdout.print(table)
+
+
+def chronology(
+    ref: Ref, as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False
+) -> None:
+    """The case's dated chronology, oldest first: what the Ombudsman asks for."""
+    with _session() as session:
+        try:
+            case = crud.require_case(session, ref=ref)
+        except InvalidInput as refused:
+            fail(str(refused))
+        events = crud.chronology(session, case=case)
+    if as_json:
+        for event in events:
+            stdout.print(
+                json.dumps(
+                    {
+                        "occurred_on": event.occurred_on.isoformat(),
+                        "recorded_at": event.recorded_at.isoformat(),
+                        "kind": event.kind,
+                        "actor": event.actor,
+                        "summary": event.summary,
+                    }
+                ),
+                soft_wrap=True,
+            )
+        return
+    table = Table(title=f"Chronology of {ref}", title_justify="left")
+    for column in ("Date", "Recorded", "By", "What happened"):
+        table.add_column(column)
+    for event in events:
+        table.add_row(
+            str(event.occurred_on), f"{event.recorded_at:%Y-%m-%d %H:%M}", event.actor, event.summary
+        )
+    stdout.print(table)
