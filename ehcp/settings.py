@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     council_dir: Path = PROJECT_ROOT / "config" / "example"
     # Signs portal links and similar tokens. Must be set outside development.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # Bearer token for the case API. Must be set outside development.
+    api_token: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
 
     # A run still "Running" this long after it started a look has lost its worker;
     # the sweep puts it back in the queue. Looks take seconds.
@@ -50,6 +54,11 @@ class Settings(BaseSettings):
             problems.append("EHC_SECRET_KEY must be set to a real secret")
         elif len(self.secret_key.get_secret_value()) < 32:
             problems.append("EHC_SECRET_KEY must be at least 32 characters")
+        if (
+            self.api_token.get_secret_value() == DEVELOPMENT_SECRET
+            or len(self.api_token.get_secret_value()) < 32
+        ):
+            problems.append("EHC_API_TOKEN must be set to a real token of at least 32 characters")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
         if problems:
@@ -59,6 +68,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'ehcp.sqlite3'}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
 
     @property
     def prefect_home(self) -> Path:

@@ -159,6 +159,24 @@ def flow_server(settings: Settings) -> Service:
     )
 
 
+def http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def web_app(settings: Settings) -> Service:
+    """`ehcp web`: the project's own web app (case API; intake and portal to come)."""
+    ehcp = str(Path(sys.executable).with_name("ehcp"))
+    return Service(
+        name="web",
+        argv=[ehcp, "web"],
+        env=prefect_environment(settings),
+        is_ready=lambda: http_ok(f"{settings.web_url}/healthz"),
+    )
+
+
 def prefect_server(settings: Settings) -> Service:
     prefect = str(Path(sys.executable).with_name("prefect"))
     return Service(

@@ -43,5 +43,6 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("EHC_ENVIRONMENT", "production")
     monkeypatch.setenv("EHC_DATABASE_URL", POSTGRES)
     monkeypatch.setenv("EHC_SECRET_KEY", STRONG)
+    monkeypatch.setenv("EHC_API_TOKEN", "t" * 40)
     settings = Settings()
     assert STRONG not in repr(settings)

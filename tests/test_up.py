@@ -26,6 +26,7 @@ def _start(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
             **os.environ,
             "EHC_VAR_DIR": str(tmp_path / "var"),
             "EHC_PREFECT_PORT": str(port),
+            "EHC_WEB_PORT": str(free_port()),
             **env,
         },
         stdout=subprocess.PIPE,
@@ -48,16 +49,17 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float = 180) ->
     pytest.fail(f"`ehcp up` never said {marker!r}; it printed:\n{''.join(seen)}")
 
 
-def test_up_migrates_the_case_database_and_serves_the_prefect_ui_until_stopped(tmp_path):
+def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_until_stopped(tmp_path):
     port = free_port()
     process = _start(tmp_path, port)
     try:
-        printed = _read_until(process, "Ready.")
+        printed = _read_until(process, "Press Ctrl-C")
         assert f"Prefect UI: http://127.0.0.1:{port}" in printed
         assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).json() is True
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200  # the UI
         assert migrate.is_current(f"sqlite:///{tmp_path / 'var' / 'ehcp.sqlite3'}")
         assert (tmp_path / "var" / "prefect").is_dir()  # Prefect's own SQLite lives apart
+        assert "Web app: http://127.0.0.1:" in printed
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0

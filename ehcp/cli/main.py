@@ -7,7 +7,7 @@ import typer
 from ehcp.cli import cases, db, demo
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
-from ehcp.cli.up import serve, up
+from ehcp.cli.up import serve, up, web
 
 app = typer.Typer(
     help="EHC needs assessments: statutory timelines, the case database and the services.",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command()(timeline)
 app.command()(up)
 app.command()(serve)
+app.command()(web)
 app.add_typer(db.app, name="db")
 for command in (
     cases.decide,

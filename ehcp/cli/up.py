@@ -16,6 +16,7 @@ from ehcp.supervisor import (
     port_is_free,
     prefect_environment,
     prefect_server,
+    web_app,
 )
 
 
@@ -29,23 +30,27 @@ def up() -> None:
     migrate.upgrade(current.effective_database_url)
     stdout.print(f"Case database migrated to {migrate.head_revision(current.effective_database_url)}.")
 
-    if not port_is_free(current.prefect_host, current.prefect_port):
-        fail(
-            f"port {current.prefect_port} on {current.prefect_host} is in use: "
-            "stop whatever uses it or set EHC_PREFECT_PORT"
-        )
+    for host, port, variable in (
+        (current.prefect_host, current.prefect_port, "EHC_PREFECT_PORT"),
+        (current.web_host, current.web_port, "EHC_WEB_PORT"),
+    ):
+        if not port_is_free(host, port):
+            fail(f"port {port} on {host} is in use: stop whatever uses it or set {variable}")
     supervisor = Supervisor(log_dir=current.var_dir / "log")
     try:
         stdout.print("Starting the Prefect server (SQLite under var/prefect)...")
         supervisor.start(prefect_server(current))
         stdout.print("Serving the flows (ehc-request, ehc-sweep every 15 minutes)...")
         supervisor.start(flow_server(current))
+        stdout.print("Starting the web app (case API)...")
+        supervisor.start(web_app(current))
     except StartupError as error:
         supervisor.stop()
         fail(str(error))
     stdout.print(
         f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})", soft_wrap=True
     )
+    stdout.print(f"Web app: {current.web_url}  (API docs {current.web_url}/docs)", soft_wrap=True)
     stdout.print("Try `ehcp demo` in another terminal. Logs under var/log/. Press Ctrl-C to stop.")
     raise typer.Exit(supervisor.wait())
 
@@ -59,6 +64,18 @@ def serve() -> None:
     from ehcp.serving import serve_declared  # imports Prefect with the environment set
 
     serve_declared(limit=current.serve_limit)
+
+
+def web() -> None:
+    """Serve the web app (`ehcp up` runs this for you)."""
+    import uvicorn
+
+    from ehcp.web.app import create_app
+
+    current = settings()
+    council(current)
+    os.environ.update({k: v for k, v in prefect_environment(current).items() if k not in os.environ})
+    uvicorn.run(create_app(), host=current.web_host, port=current.web_port, log_level="warning")
 
 
 def _check_templates() -> None:

@@ -1,0 +1,1 @@
+"""The project's web app: the coordinators' case API (and, next, intake and the portal)."""

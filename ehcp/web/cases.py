@@ -1,0 +1,242 @@
+"""The case API: what the CLI does, over HTTP, for the council's own systems.
+
+Every write goes through the case store (validated; refused input answers 422
+naming the field and changes nothing), then the case's run is woken after the
+response is sent. A run that cannot be woken is left to the sweep.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from ehcp import timesource
+from ehcp.db import crud
+from ehcp.db.inputs import ConsultationIn, DecisionIn
+from ehcp.domain.clock import compute_timeline
+from ehcp.errors import InvalidInput
+from ehcp.timeline_view import timeline_document
+from ehcp.web.deps import CallerDep, CouncilDep, SessionDep
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+
+class Recorded(BaseModel):
+    case_ref: str
+    stage: str
+    version: int
+
+
+class AdviceReceived(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    received_on: date
+
+
+class DraftServed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    served_on: date
+
+
+class NamedSetting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    setting_name: str = Field(min_length=1, max_length=200)
+
+
+class ConsultationAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answered_on: date
+    outcome: Literal["agreed", "declined"]
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    withdrawn_on: date
+
+
+def _apply(session, council, caller: str, ref: str, background: BackgroundTasks, write) -> Recorded:
+    try:
+        case = crud.require_case(session, ref=ref)
+    except InvalidInput as missing:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(missing)) from None
+    try:
+        write(session, case=case, council=council, now=timesource.now(), actor=caller)
+    except InvalidInput as refused:
+        session.rollback()
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[
+                {"loc": ["body", e.field], "msg": e.message, "type": "value_error"} for e in refused.errors
+            ],
+        ) from None
+    background.add_task(_wake, case.flow_run_id)
+    session.refresh(case)
+    return Recorded(case_ref=case.ref, stage=case.stage, version=case.version)
+
+
+def _wake(flow_run_id: str | None) -> None:
+    from ehcp import orchestration  # Prefect is imported only by the routes that need it
+
+    orchestration.wake(flow_run_id)
+
+
+@router.post("/{ref}/decisions", response_model=Recorded)
+def record_decision(
+    ref: str,
+    decision: DecisionIn,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record a panel decision: `kind` assessment (assess / not_assess) or issue (issue / not_issue)."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_decision(s, decision=decision, **kw),
+    )
+
+
+@router.post("/{ref}/advice/{key}/received", response_model=Recorded)
+def record_advice_received(
+    ref: str,
+    key: str,
+    body: AdviceReceived,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record advice received by post or email."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_advice_received(s, key=key, received_on=body.received_on, **kw),
+    )
+
+
+@router.post("/{ref}/draft-served", response_model=Recorded)
+def record_draft_served(
+    ref: str,
+    body: DraftServed,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record the day the draft plan was served on the family."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_draft_served(s, served_on=body.served_on, **kw),
+    )
+
+
+@router.post("/{ref}/consultations", response_model=Recorded)
+def record_consultation(
+    ref: str,
+    body: ConsultationIn,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record that a school or college is consulted about being named."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_consultation(s, consultation=body, **kw),
+    )
+
+
+@router.post("/{ref}/consultations/{key}/answer", response_model=Recorded)
+def record_consultation_answer(
+    ref: str,
+    key: str,
+    body: ConsultationAnswer,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record a consulted setting's answer."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_consultation_answer(
+            s, key=key, answered_on=body.answered_on, outcome=body.outcome, **kw
+        ),
+    )
+
+
+@router.post("/{ref}/named-setting", response_model=Recorded)
+def record_named_setting(
+    ref: str,
+    body: NamedSetting,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record the school or setting to be named in section I."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.record_named_setting(
+            s, setting_name=body.setting_name, on=timesource.today(), **kw
+        ),
+    )
+
+
+@router.post("/{ref}/withdrawal", response_model=Recorded)
+def record_withdrawal(
+    ref: str,
+    body: Withdrawal,
+    session: SessionDep,
+    council: CouncilDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> Recorded:
+    """Record that the family withdrew the request."""
+    return _apply(
+        session,
+        council,
+        caller,
+        ref,
+        background,
+        lambda s, **kw: crud.withdraw(s, withdrawn_on=body.withdrawn_on, **kw),
+    )
+
+
+@router.get("/{ref}/timeline")
+def read_timeline(ref: str, session: SessionDep, council: CouncilDep, caller: CallerDep) -> dict[str, Any]:
+    """Every statutory date and each limit's state: the `ehcp timeline --json` document."""
+    try:
+        case = crud.require_case(session, ref=ref)
+    except InvalidInput as missing:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(missing)) from None
+    facts = crud.case_facts(session, case=case)
+    timeline = compute_timeline(
+        facts, today=timesource.today(), policy=council.policy, calendars=council.calendars
+    )
+    return timeline_document(timeline, case_ref=case.ref)

@@ -1,0 +1,103 @@
+"""The case API over real HTTP on loopback: same rules as the CLI, token required."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from ehcp import timesource
+from ehcp.db import crud
+from ehcp.settings import get_settings
+from ehcp.web.app import create_app
+from ehcp.web.deps import _council, _engine
+from tests.db.factories import case_open
+from tests.support.postgres import free_port
+
+TOKEN = "test-token-" + "x" * 30
+
+
+@pytest.fixture
+def api(migrated_url, monkeypatch) -> Iterator[httpx.Client]:
+    monkeypatch.setenv("EHC_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("EHC_API_TOKEN", TOKEN)
+    monkeypatch.setenv("EHC_PREFECT_PORT", str(free_port()))  # no Prefect: the sweep would wake runs
+    get_settings.cache_clear()
+    _engine.cache_clear()
+    _council.cache_clear()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    ) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)
+    _engine.cache_clear()
+
+
+@pytest.fixture
+def ref(engine, council) -> str:
+    from ehcp.db.engine import session_for
+
+    with (
+        session_for(engine) as session,
+        timesource.frozen_at(timesource.parse_instant("2026-03-01T09:00:00+00:00")),
+    ):
+        return crud.open_case(
+            session, request=case_open(), council=council, now=timesource.now(), actor="test"
+        ).ref
+
+
+def test_a_decision_is_recorded_and_the_stage_moves(api, ref):
+    with timesource.frozen_at(timesource.parse_instant("2026-03-01T09:00:00+00:00")):
+        response = api.post(
+            f"/api/cases/{ref}/decisions",
+            json={"kind": "assessment", "outcome": "assess", "decided_on": "2026-02-10"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["stage"] == "assessing"
+    timeline = api.get(f"/api/cases/{ref}/timeline").json()
+    assess = next(limit for limit in timeline["limits"] if limit["key"] == "decision_to_assess")
+    assert (assess["done_on"], assess["state"]) == ("2026-02-10", "met")
+
+
+def test_a_decision_dated_before_the_request_is_refused_naming_the_field(api, ref):
+    response = api.post(
+        f"/api/cases/{ref}/decisions",
+        json={"kind": "assessment", "outcome": "assess", "decided_on": "2026-01-04"},
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "decided_on"]
+    assert "before the request was received" in error["msg"]
+    timeline = api.get(f"/api/cases/{ref}/timeline").json()
+    assert next(x for x in timeline["limits"] if x["key"] == "decision_to_assess")["done_on"] is None
+
+
+def test_a_malformed_body_is_refused_naming_every_field(api, ref):
+    response = api.post(f"/api/cases/{ref}/decisions", json={"kind": "assessment", "decided_on": "tuesday"})
+    assert response.status_code == 422
+    fields = {tuple(error["loc"]) for error in response.json()["detail"]}
+    assert ("body", "outcome") in fields and ("body", "decided_on") in fields
+
+
+def test_an_unknown_case_is_404(api):
+    response = api.post("/api/cases/EHC-2026-999999/withdrawal", json={"withdrawn_on": "2026-02-01"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}"])
+def test_the_api_needs_the_token(api, ref, header):
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(f"{api.base_url}/api/cases/{ref}/timeline", headers=headers)
+    assert response.status_code == 401
