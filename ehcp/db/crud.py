@@ -36,6 +36,7 @@ from ehcp.domain.facts import (
     ConsultationFacts,
     ExceptionFacts,
     IssueDecision,
+    IssueOutcome,
 )
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
@@ -341,6 +342,9 @@ def record_draft_served(
     if facts.draft_served_on is not None:
         raise InvalidInput.one("served_on", f"the draft was already served on {facts.draft_served_on}")
     _not_future("served_on", served_on, now)
+    issue = facts.decision_to_issue
+    if issue is None or issue.outcome is not IssueOutcome.ISSUE:
+        raise InvalidInput.one("served_on", "a draft plan is served after the decision to issue a plan")
     proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
     case.draft_served_on = served_on
     _append_event(

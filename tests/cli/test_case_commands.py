@@ -1,0 +1,92 @@
+"""Coordinator commands: write first, then wake; refused input exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from ehcp import timesource
+from ehcp.cli.main import app
+from ehcp.db import crud
+from ehcp.db.engine import session_for
+from ehcp.settings import get_settings
+from tests.db.factories import case_open
+from tests.support.postgres import free_port
+
+runner = CliRunner()
+NOW = "2026-03-02T09:00:00+00:00"
+
+
+@pytest.fixture
+def ref(migrated_url, engine, council, monkeypatch) -> str:
+    monkeypatch.setenv("EHC_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("EHC_FROZEN_NOW", NOW)
+    monkeypatch.setenv("EHC_PREFECT_PORT", str(free_port()))  # nobody listens: the wake must not matter
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    get_settings.cache_clear()
+    with session_for(engine) as session:
+        return crud.open_case(
+            session, request=case_open(), council=council, now=timesource.now(), actor="test"
+        ).ref
+
+
+def stored(engine, ref):
+    with session_for(engine) as session:
+        case = crud.require_case(session, ref=ref)
+        return case, crud.chronology(session, case=case)
+
+
+def test_a_decision_is_recorded_even_when_the_run_cannot_be_woken(engine, ref):
+    result = runner.invoke(app, ["decide", ref, "assess", "--on", "2026-02-10"])
+    assert result.exit_code == 0, result.output
+    assert "Recorded: decision assess" in result.output
+    assert "sweep will wake it" in result.output
+    case, events = stored(engine, ref)
+    assert case.stage == "assessing"
+    assert events[-1].actor == "coordinator:cli" and events[-1].occurred_on == date(2026, 2, 10)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["decide", "{ref}", "assess", "--on", "2026-01-04"], "decided_on"),
+        (["decide", "{ref}", "assess", "--on", "2026-03-03"], "in the future"),
+        (["decide", "{ref}", "maybe", "--on", "2026-02-10"], "maybe"),
+        (["decide", "{ref}", "assess", "--on", "10/02/2026"], "--on"),
+        (["draft-served", "{ref}", "--on", "2026-02-10"], "served_on"),
+        (["advice", "record", "{ref}", "health", "--received", "2026-02-10"], "no advice request"),
+        (["withdraw", "{ref}", "--on", "2025-12-01"], "withdrawn_on"),
+        (["decide", "EHC-2026-999999", "assess", "--on", "2026-02-10"], "no case with reference"),
+        (
+            ["consult", "{ref}", "oak", "--setting", "Oak", "--email", "not-an-email", "--on", "2026-02-10"],
+            "email",
+        ),
+    ],
+)
+def test_refused_input_exits_2_naming_the_field_and_writes_nothing(engine, ref, args, named):
+    before, events_before = stored(engine, ref)
+    result = runner.invoke(app, [arg.format(ref=ref) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert named in result.output.replace("\n", " ")
+    after, events_after = stored(engine, ref)
+    assert (after.version, after.stage, len(events_after)) == (
+        before.version,
+        before.stage,
+        len(events_before),
+    )
+
+
+def test_the_chronology_lists_what_happened_in_order(engine, ref):
+    runner.invoke(app, ["decide", ref, "assess", "--on", "2026-02-10"])
+    result = runner.invoke(app, ["chronology", ref, "--json"])
+    assert result.exit_code == 0
+    kinds = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert '"request_received"' in kinds[0] and '"decision_assessment"' in kinds[1]
+
+
+def test_the_caseload_lists_open_cases_with_their_next_due_date(ref):
+    result = runner.invoke(app, ["cases"])
+    assert result.exit_code == 0
+    assert ref in result.stdout and "considering" in result.stdout and "2026-02-16" in result.stdout
