@@ -45,8 +45,9 @@ def demo(
         engine.dispose()
     stdout.print(f"Opened {', '.join(refs)}; started {len(report.started)} run(s).")
     stdout.print(
-        f"Open {current.prefect_ui_url}/runs and search for 'ehc-' to see them; each run's "
-        "Artifacts tab has its timeline, and a suspended run's Resume button takes the panel's decision."
+        f"Open {current.prefect_ui_url}, go to Runs and search for 'ehc-' to see them. Each run's "
+        "Artifacts tab has its timeline; a suspended run's menu (⋮) has Resume, which takes the "
+        "panel's decision."
     )
 
 

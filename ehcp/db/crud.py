@@ -542,16 +542,18 @@ def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
     return result.rowcount == 1
 
 
-def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
+def cases_to_wake_query(*, now: datetime, limit: int):
     """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
-    return list(
-        session.exec(
-            select(Case)
-            .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
-            .order_by(Case.wake_at)
-            .limit(limit)
-        )
+    return (
+        select(Case)
+        .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
+        .order_by(Case.wake_at)
+        .limit(limit)
     )
+
+
+def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
+    return list(session.exec(cases_to_wake_query(now=now, limit=limit)))
 
 
 def record_event(

@@ -318,3 +318,20 @@ def test_a_decision_dated_after_today_is_refused(session, council, now, days_ahe
 def test_a_request_received_in_the_future_is_refused(session, council, now):
     with pytest.raises(InvalidInput, match="received_on"):
         _open(session, council, now, received_on=now.date() + timedelta(days=1))
+
+
+def test_the_sweep_reads_due_cases_through_the_wake_at_index(session, council, now):
+    """Its cost must follow the number of due cases, not of open cases."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("checked on SQLite's query plan; PostgreSQL picks plans by table statistics")
+    _open(session, council, now)
+    compiled = crud.cases_to_wake_query(now=now, limit=10).compile(
+        session.get_bind(), compile_kwargs={"literal_binds": False}
+    )
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values()))
+        .all()
+    )
+    assert any("ix_ehc_case_wake_at" in str(row) for row in plan), plan
+    assert [case.ref for case in crud.cases_to_wake(session, now=now, limit=10)] == ["EHC-2026-000001"]
