@@ -200,9 +200,11 @@ def request_advice(
         **advice.model_dump(),
     )
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="advice_requested",
         occurred_on=advice.requested_on,
         actor=actor,
@@ -210,7 +212,6 @@ def request_advice(
         summary=f"Advice requested from {advice.role.value.replace('_', ' ')} ({advice.key}).",
         detail={"key": advice.key, "role": advice.role.value, "due_on": row.due_on.isoformat()},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -241,9 +242,11 @@ def record_advice_received(
     proposed = _validated("advice", **_with(facts, advice=[item.model_dump() for item in advice]))
     row.received_on = received_on
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="advice_received",
         occurred_on=received_on,
         actor=actor,
@@ -251,7 +254,6 @@ def record_advice_received(
         summary=f"Advice received from {row.role.replace('_', ' ')} ({key}).",
         detail={"key": key, "role": row.role, "due_on": row.due_on.isoformat()},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -277,9 +279,11 @@ def record_decision(
         raise InvalidInput.one("decided_on", str(error).removeprefix(f"{field}: ")) from error
     row = Decision(case_id=case.id, recorded_by=actor, recorded_at=now, **decision.model_dump())
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind=f"decision_{decision.kind}",
         occurred_on=decision.decided_on,
         actor=actor,
@@ -287,7 +291,6 @@ def record_decision(
         summary=f"Decision on {DECISION_SUBJECT[decision.kind]}: {_words(decision.outcome)}.",
         detail={"kind": decision.kind, "outcome": decision.outcome.value},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -320,9 +323,11 @@ def record_exception(
         **exception.model_dump(exclude={"advice_key"}),
     )
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="exception_recorded",
         occurred_on=exception.starts_on,
         actor=actor,
@@ -331,7 +336,6 @@ def record_exception(
         + (f" to {exception.ends_on}." if exception.ends_on else " (continuing)."),
         detail={"ground": exception.ground.value, "advice_key": exception.advice_key},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -347,9 +351,11 @@ def record_draft_served(
         raise InvalidInput.one("served_on", "a draft plan is served after the decision to issue a plan")
     proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
     case.draft_served_on = served_on
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="draft_served",
         occurred_on=served_on,
         actor=actor,
@@ -357,7 +363,6 @@ def record_draft_served(
         summary="Draft plan served on the family; their 15 days to comment begin.",
         detail={},
     )
-    _commit_with(session, case, proposed, council, now)
     return case
 
 
@@ -374,9 +379,11 @@ def record_consultation(
         raise InvalidInput.one("key", f"consultation {consultation.key!r} is already recorded")
     row = SettingConsultation(case_id=case.id, **consultation.model_dump())
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="consultation_sent",
         occurred_on=consultation.sent_on,
         actor=actor,
@@ -384,7 +391,6 @@ def record_consultation(
         summary=f"School or college consulted about being named ({consultation.key}).",
         detail={"key": consultation.key},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -417,9 +423,11 @@ def record_consultation_answer(
     proposed = _as_field("answered_on", **_with(facts, consultations=consultations))
     row.answered_on, row.outcome = answered_on, outcome
     session.add(row)
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="consultation_answered",
         occurred_on=answered_on,
         actor=actor,
@@ -427,7 +435,6 @@ def record_consultation_answer(
         summary=f"Consulted school or college answered ({key}): {_words(outcome)}.",
         detail={"key": key, "outcome": outcome},
     )
-    _commit_with(session, case, proposed, council, now)
     return row
 
 
@@ -440,9 +447,11 @@ def record_named_setting(
     if not setting_name.strip():
         raise InvalidInput.one("setting_name", "give the name of the school or setting")
     case.named_setting = setting_name.strip()
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=facts,
+        council=council,
         kind="setting_named",
         occurred_on=on,
         actor=actor,
@@ -450,7 +459,6 @@ def record_named_setting(
         summary="School or setting to be named in section I recorded.",
         detail={},
     )
-    _commit_with(session, case, facts, council, now)
     return case
 
 
@@ -463,9 +471,11 @@ def record_final_issued(
     _not_future("issued_on", issued_on, now)
     proposed = _as_field("issued_on", **_with(facts, final_issued_on=issued_on))
     case.final_issued_on = issued_on
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="final_plan_issued",
         occurred_on=issued_on,
         actor=actor,
@@ -473,7 +483,6 @@ def record_final_issued(
         summary="Final EHC plan issued to the family, the named setting and the ICB.",
         detail={},
     )
-    _commit_with(session, case, proposed, council, now)
     return case
 
 
@@ -486,9 +495,11 @@ def withdraw(
     _not_future("withdrawn_on", withdrawn_on, now)
     proposed = _as_field("withdrawn_on", **_with(facts, withdrawn_on=withdrawn_on))
     case.withdrawn_on = withdrawn_on
-    _append_event(
+    _commit_change(
         session,
         case=case,
+        facts=proposed,
+        council=council,
         kind="withdrawn",
         occurred_on=withdrawn_on,
         actor=actor,
@@ -496,7 +507,6 @@ def withdraw(
         summary="Request withdrawn.",
         detail={},
     )
-    _commit_with(session, case, proposed, council, now)
     return case
 
 
@@ -651,6 +661,33 @@ def _append_event(
             detail=detail,
         )
     )
+
+
+def _commit_change(
+    session: Session,
+    *,
+    case: Case,
+    facts: CaseFacts,
+    council: Council,
+    kind: str,
+    occurred_on: date,
+    actor: str,
+    now: datetime,
+    summary: str,
+    detail: dict[str, Any],
+) -> None:
+    """Append the chronology entry for a change and commit it with the case's refreshed state."""
+    _append_event(
+        session,
+        case=case,
+        kind=kind,
+        occurred_on=occurred_on,
+        actor=actor,
+        now=now,
+        summary=summary,
+        detail=detail,
+    )
+    _commit_with(session, case, facts, council, now)
 
 
 def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime) -> None:

@@ -7,10 +7,11 @@ response is sent. A run that cannot be woken is left to the sweep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ehcp import timesource
@@ -56,130 +57,79 @@ class Withdrawal(BaseModel):
     withdrawn_on: date
 
 
-def _apply(session, council, caller: str, ref: str, background: BackgroundTasks, write) -> Recorded:
+class CaseWriter:
+    """One write to one case: through the store, then wake its run after the response."""
+
+    def __init__(
+        self, session: SessionDep, council: CouncilDep, caller: CallerDep, background: BackgroundTasks
+    ) -> None:
+        self.session, self.council, self.caller, self.background = session, council, caller, background
+
+    def apply(self, ref: str, write: Callable[..., object]) -> Recorded:
+        case = _case_or_404(self.session, ref)
+        try:
+            write(self.session, case=case, council=self.council, now=timesource.now(), actor=self.caller)
+        except InvalidInput as refused:
+            self.session.rollback()
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[
+                    {"loc": ["body", error.field], "msg": error.message, "type": "value_error"}
+                    for error in refused.errors
+                ],
+            ) from None
+        self.background.add_task(_wake, case.flow_run_id)
+        self.session.refresh(case)
+        return Recorded(case_ref=case.ref, stage=case.stage, version=case.version)
+
+
+Writer = Annotated[CaseWriter, Depends()]
+
+
+def _case_or_404(session, ref: str):
     try:
-        case = crud.require_case(session, ref=ref)
+        return crud.require_case(session, ref=ref)
     except InvalidInput as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(missing)) from None
-    try:
-        write(session, case=case, council=council, now=timesource.now(), actor=caller)
-    except InvalidInput as refused:
-        session.rollback()
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[
-                {"loc": ["body", e.field], "msg": e.message, "type": "value_error"} for e in refused.errors
-            ],
-        ) from None
-    background.add_task(_wake, case.flow_run_id)
-    session.refresh(case)
-    return Recorded(case_ref=case.ref, stage=case.stage, version=case.version)
 
 
 def _wake(flow_run_id: str | None) -> None:
-    from ehcp import orchestration  # Prefect is imported only by the routes that need it
+    from ehcp import orchestration  # Prefect is imported only when a run is to be woken
 
     orchestration.wake(flow_run_id)
 
 
 @router.post("/{ref}/decisions", response_model=Recorded)
-def record_decision(
-    ref: str,
-    decision: DecisionIn,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_decision(ref: str, decision: DecisionIn, writer: Writer) -> Recorded:
     """Record a panel decision: `kind` assessment (assess / not_assess) or issue (issue / not_issue)."""
-    return _apply(
-        session,
-        council,
-        caller,
-        ref,
-        background,
-        lambda s, **kw: crud.record_decision(s, decision=decision, **kw),
-    )
+    return writer.apply(ref, lambda s, **kw: crud.record_decision(s, decision=decision, **kw))
 
 
 @router.post("/{ref}/advice/{key}/received", response_model=Recorded)
-def record_advice_received(
-    ref: str,
-    key: str,
-    body: AdviceReceived,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Writer) -> Recorded:
     """Record advice received by post or email."""
-    return _apply(
-        session,
-        council,
-        caller,
-        ref,
-        background,
-        lambda s, **kw: crud.record_advice_received(s, key=key, received_on=body.received_on, **kw),
+    return writer.apply(
+        ref, lambda s, **kw: crud.record_advice_received(s, key=key, received_on=body.received_on, **kw)
     )
 
 
 @router.post("/{ref}/draft-served", response_model=Recorded)
-def record_draft_served(
-    ref: str,
-    body: DraftServed,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_draft_served(ref: str, body: DraftServed, writer: Writer) -> Recorded:
     """Record the day the draft plan was served on the family."""
-    return _apply(
-        session,
-        council,
-        caller,
-        ref,
-        background,
-        lambda s, **kw: crud.record_draft_served(s, served_on=body.served_on, **kw),
-    )
+    return writer.apply(ref, lambda s, **kw: crud.record_draft_served(s, served_on=body.served_on, **kw))
 
 
 @router.post("/{ref}/consultations", response_model=Recorded)
-def record_consultation(
-    ref: str,
-    body: ConsultationIn,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_consultation(ref: str, body: ConsultationIn, writer: Writer) -> Recorded:
     """Record that a school or college is consulted about being named."""
-    return _apply(
-        session,
-        council,
-        caller,
-        ref,
-        background,
-        lambda s, **kw: crud.record_consultation(s, consultation=body, **kw),
-    )
+    return writer.apply(ref, lambda s, **kw: crud.record_consultation(s, consultation=body, **kw))
 
 
 @router.post("/{ref}/consultations/{key}/answer", response_model=Recorded)
-def record_consultation_answer(
-    ref: str,
-    key: str,
-    body: ConsultationAnswer,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_consultation_answer(ref: str, key: str, body: ConsultationAnswer, writer: Writer) -> Recorded:
     """Record a consulted setting's answer."""
-    return _apply(
-        session,
-        council,
-        caller,
+    return writer.apply(
         ref,
-        background,
         lambda s, **kw: crud.record_consultation_answer(
             s, key=key, answered_on=body.answered_on, outcome=body.outcome, **kw
         ),
@@ -187,21 +137,10 @@ def record_consultation_answer(
 
 
 @router.post("/{ref}/named-setting", response_model=Recorded)
-def record_named_setting(
-    ref: str,
-    body: NamedSetting,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_named_setting(ref: str, body: NamedSetting, writer: Writer) -> Recorded:
     """Record the school or setting to be named in section I."""
-    return _apply(
-        session,
-        council,
-        caller,
+    return writer.apply(
         ref,
-        background,
         lambda s, **kw: crud.record_named_setting(
             s, setting_name=body.setting_name, on=timesource.today(), **kw
         ),
@@ -209,32 +148,15 @@ def record_named_setting(
 
 
 @router.post("/{ref}/withdrawal", response_model=Recorded)
-def record_withdrawal(
-    ref: str,
-    body: Withdrawal,
-    session: SessionDep,
-    council: CouncilDep,
-    caller: CallerDep,
-    background: BackgroundTasks,
-) -> Recorded:
+def record_withdrawal(ref: str, body: Withdrawal, writer: Writer) -> Recorded:
     """Record that the family withdrew the request."""
-    return _apply(
-        session,
-        council,
-        caller,
-        ref,
-        background,
-        lambda s, **kw: crud.withdraw(s, withdrawn_on=body.withdrawn_on, **kw),
-    )
+    return writer.apply(ref, lambda s, **kw: crud.withdraw(s, withdrawn_on=body.withdrawn_on, **kw))
 
 
 @router.get("/{ref}/timeline")
 def read_timeline(ref: str, session: SessionDep, council: CouncilDep, caller: CallerDep) -> dict[str, Any]:
     """Every statutory date and each limit's state: the `ehcp timeline --json` document."""
-    try:
-        case = crud.require_case(session, ref=ref)
-    except InvalidInput as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(missing)) from None
+    case = _case_or_404(session, ref)
     facts = crud.case_facts(session, case=case)
     timeline = compute_timeline(
         facts, today=timesource.today(), policy=council.policy, calendars=council.calendars
