@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET = "development-only-not-a-secret"
+# whsec_ + base64 of 32 bytes; for development and `ehcp intake send` against `make run` only.
+DEVELOPMENT_WEBHOOK_SECRET = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMzI="
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     # Bearer token for the case API. Must be set outside development.
     api_token: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # Intake webhook (Standard Webhooks). A previous secret is accepted too while rotating.
+    intake_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_WEBHOOK_SECRET)
+    intake_webhook_previous_secret: SecretStr | None = None
+    intake_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    intake_max_bytes: int = Field(default=1_048_576, ge=1024)
+
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=1, le=65535)
 
@@ -46,6 +54,19 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, ge=1, le=65535)
 
     @model_validator(mode="after")
+    def _webhook_secrets_are_well_formed(self) -> Settings:
+        from ehcp.intake.signature import decode_secret
+
+        for name in ("intake_webhook_secret", "intake_webhook_previous_secret"):
+            secret = getattr(self, name)
+            if secret is not None:
+                try:
+                    decode_secret(secret.get_secret_value())
+                except ValueError as error:
+                    raise ValueError(f"EHC_{name.upper()}: {error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.environment != "production":
             return self
@@ -59,6 +80,8 @@ class Settings(BaseSettings):
             or len(self.api_token.get_secret_value()) < 32
         ):
             problems.append("EHC_API_TOKEN must be set to a real token of at least 32 characters")
+        if self.intake_webhook_secret.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET:
+            problems.append("EHC_INTAKE_WEBHOOK_SECRET must be set to the form provider's secret")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
         if problems:
@@ -68,6 +91,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'ehcp.sqlite3'}"
+
+    @property
+    def intake_secrets(self) -> list[str]:
+        secrets = [self.intake_webhook_secret, self.intake_webhook_previous_secret]
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
 
     @property
     def web_url(self) -> str:

@@ -46,6 +46,12 @@ def now() -> datetime:
     return _source()
 
 
+def wall_clock() -> datetime:
+    """The real time, for operational checks against other machines' clocks (a webhook's
+    timestamp, how long a worker has been silent): never moved by tests or demos."""
+    return datetime.now(UTC)
+
+
 def today() -> date:
     """Today's date in England."""
     return now().astimezone(LONDON).date()

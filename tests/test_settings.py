@@ -44,5 +44,6 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("EHC_DATABASE_URL", POSTGRES)
     monkeypatch.setenv("EHC_SECRET_KEY", STRONG)
     monkeypatch.setenv("EHC_API_TOKEN", "t" * 40)
+    monkeypatch.setenv("EHC_INTAKE_WEBHOOK_SECRET", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=")
     settings = Settings()
     assert STRONG not in repr(settings)

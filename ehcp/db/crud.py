@@ -118,8 +118,14 @@ def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
 # -- writing -------------------------------------------------------------
 
 
-def open_case(session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str) -> Case:
-    """Store a new request with its child and family; allocate its reference."""
+def open_case(
+    session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str, commit: bool = True
+) -> Case:
+    """Store a new request with its child and family; allocate its reference.
+
+    `commit=False` leaves the commit to the caller, who adds its own rows to the
+    same transaction (intake stores the submission with its case, or neither).
+    """
     _not_future("received_on", request.received_on, now)
     if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
         known = ", ".join(sorted(council.calendars)) or "none"
@@ -167,7 +173,10 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
             summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
             detail={"request_source": request.request_source.value},
         )
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.flush()
         return case
     raise RuntimeError(f"could not allocate a case reference after {REF_ATTEMPTS} attempts")
 

@@ -243,6 +243,21 @@ class CaseEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class IntakeSubmission(SQLModel, table=True):
+    """One accepted delivery from an online form. The webhook id (and the form's own
+    submission id) are unique, so a redelivery finds its case instead of making another."""
+
+    __tablename__ = "intake_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: str = Field(max_length=200, unique=True)
+    submission_id: str | None = Field(default=None, max_length=100, unique=True)
+    case_id: int = Field(foreign_key="ehc_case.id", unique=True, ondelete="RESTRICT")
+    schema_version: str = Field(max_length=10)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # personal data: ours only
+    received_at: datetime = _instant()
+
+
 class CaseNote(SQLModel, table=True):
     """Staff notes about a case. Internal: never reachable from family-facing documents."""
 

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "document",
     "ehc_case",
     "family_contact",
+    "intake_submission",
     "outbound_message",
     "setting_consultation",
     "statutory_exception",

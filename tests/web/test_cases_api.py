@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from ehcp import timesource
 from ehcp.db import crud
-from ehcp.settings import get_settings
-from ehcp.web.app import create_app
-from ehcp.web.deps import _council, _engine
 from tests.db.factories import case_open
 from tests.support.postgres import free_port
+from tests.support.web import served_app
 
 TOKEN = "test-token-" + "x" * 30
 
@@ -26,23 +21,11 @@ def api(migrated_url, monkeypatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("EHC_DATABASE_URL", migrated_url)
     monkeypatch.setenv("EHC_API_TOKEN", TOKEN)
     monkeypatch.setenv("EHC_PREFECT_PORT", str(free_port()))  # no Prefect: the sweep would wake runs
-    get_settings.cache_clear()
-    _engine.cache_clear()
-    _council.cache_clear()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
-    ) as client:
+    with (
+        served_app() as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client,
+    ):
         yield client
-    server.should_exit = True
-    thread.join(timeout=10)
-    _engine.cache_clear()
 
 
 @pytest.fixture

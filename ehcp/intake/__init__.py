@@ -1,0 +1,1 @@
+"""Intake: online request forms start a case through a signed webhook."""
