@@ -215,3 +215,33 @@ def test_the_payload_schema_is_published_in_openapi(intake):
     assert body == {"$ref": "#/components/schemas/IntakeRequestV1"}
     published = schema["components"]["schemas"]["IntakeRequestV1"]
     assert {"received_on", "child", "parents", "consent"} <= set(published["required"])
+
+
+def test_ehcp_intake_send_signs_the_example_and_shows_the_answer(intake, engine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ehcp.cli.main import app
+    from ehcp.settings import get_settings
+
+    get_settings.cache_clear()
+    url = f"{intake.base_url}/webhooks/intake"
+    runner = CliRunner()
+    first = runner.invoke(
+        app, ["intake", "send", str(PROJECT_ROOT / "examples" / "intake-request.json"), "--url", url]
+    )
+    assert first.exit_code == 0, first.output
+    assert "202 Accepted" in first.output and "EHC-2026-000001" in first.output
+    again = runner.invoke(
+        app,
+        [
+            "intake",
+            "send",
+            str(PROJECT_ROOT / "examples" / "intake-request.json"),
+            "--url",
+            url,
+            "--webhook-id",
+            "msg_x",
+        ],
+    )
+    assert "200 OK" in again.output  # the form's submission id repeats: a resend
+    assert counts(engine) == (1, 1)
