@@ -17,7 +17,7 @@ system-packages:
 	@scripts/system-packages.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check ehcp flows tasks tests migrations
+	$(BIN)/ruff check ehcp flows tasks tests migrations benchmarks
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.

@@ -73,7 +73,7 @@ def _record(ref: str, write: Callable[..., object], what: str) -> None:
 
 
 def _wake(flow_run_id: str | None) -> None:
-    from ehcp.cli.prefect_api import prefect_api
+    from ehcp.prefect_api import prefect_api
 
     with prefect_api():
         from ehcp import orchestration

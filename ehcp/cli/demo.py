@@ -30,7 +30,7 @@ def demo(
         with session_for(engine) as session:
             for number in range(1, count + 1):
                 refs.append(_open(session, number, rules))
-            from ehcp.cli.prefect_api import prefect_api
+            from ehcp.prefect_api import prefect_api
 
             with prefect_api():
                 from ehcp import sweeper

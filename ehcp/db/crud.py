@@ -12,7 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -22,6 +24,7 @@ from ehcp.db.models import (
     AdviceRequest,
     Case,
     CaseEvent,
+    CaseRefCounter,
     Child,
     Decision,
     FamilyContact,
@@ -42,7 +45,6 @@ from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
 from ehcp.timesource import LONDON
 
-REF_ATTEMPTS = 5
 DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
 
 
@@ -135,50 +137,43 @@ def open_case(
         )
     facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
     timeline = _timeline(facts, council, now.date())
-    for _attempt in range(REF_ATTEMPTS):
-        case = Case(
-            ref=_next_ref(session, request.received_on.year),
-            received_on=request.received_on,
-            request_source=request.request_source,
-            setting_name=request.setting_name,
-            setting_email=request.setting_email,
-            setting_calendar=request.setting_calendar,
-            stage=stage_of(facts),
-            decide_to_assess_by=timeline.limit("decision_to_assess").due_on,
-            decide_not_to_issue_by=timeline.limit("decision_not_to_issue").due_on,
-            draft_target_by=timeline.limit("draft_plan_target").due_on,
-            final_plan_by=timeline.limit("final_plan").due_on,
-            next_due_on=timeline.next_due_on,
-            created_at=now,
-            updated_at=now,
-            wake_at=now,  # the sweep starts its run
-        )
-        session.add(case)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another writer took this reference first: take the next one.
-            session.rollback()
-            continue
-        session.add(Child(case_id=case.id, **request.child.model_dump()))
-        for contact in request.family:
-            session.add(FamilyContact(case_id=case.id, **contact.model_dump()))
-        _append_event(
-            session,
-            case=case,
-            kind="request_received",
-            occurred_on=request.received_on,
-            actor=actor,
-            now=now,
-            summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
-            detail={"request_source": request.request_source.value},
-        )
-        if commit:
-            session.commit()
-        else:
-            session.flush()
-        return case
-    raise RuntimeError(f"could not allocate a case reference after {REF_ATTEMPTS} attempts")
+    case = Case(
+        ref=_next_ref(session, request.received_on.year),
+        received_on=request.received_on,
+        request_source=request.request_source,
+        setting_name=request.setting_name,
+        setting_email=request.setting_email,
+        setting_calendar=request.setting_calendar,
+        stage=stage_of(facts),
+        decide_to_assess_by=timeline.limit("decision_to_assess").due_on,
+        decide_not_to_issue_by=timeline.limit("decision_not_to_issue").due_on,
+        draft_target_by=timeline.limit("draft_plan_target").due_on,
+        final_plan_by=timeline.limit("final_plan").due_on,
+        next_due_on=timeline.next_due_on,
+        created_at=now,
+        updated_at=now,
+        wake_at=now,  # the sweep starts its run
+    )
+    session.add(case)
+    session.flush()
+    session.add(Child(case_id=case.id, **request.child.model_dump()))
+    for contact in request.family:
+        session.add(FamilyContact(case_id=case.id, **contact.model_dump()))
+    _append_event(
+        session,
+        case=case,
+        kind="request_received",
+        occurred_on=request.received_on,
+        actor=actor,
+        now=now,
+        summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
+        detail={"request_source": request.request_source.value},
+    )
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return case
 
 
 def request_advice(
@@ -642,10 +637,18 @@ def _timeline(facts: CaseFacts, council: Council, today: date) -> Timeline:
 
 
 def _next_ref(session: Session, year: int) -> str:
-    prefix = f"EHC-{year}-"
-    last = session.exec(select(func.max(Case.ref)).where(Case.ref.startswith(prefix))).one()
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
+    """Take the year's next case number. The UPDATE locks the counter row until this
+    transaction ends, so a concurrent opener waits for it instead of colliding."""
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    session.execute(insert(CaseRefCounter).values(year=year, last_number=0).on_conflict_do_nothing())
+    number = session.execute(
+        update(CaseRefCounter)
+        .where(CaseRefCounter.year == year)
+        .values(last_number=CaseRefCounter.last_number + 1)
+        .returning(CaseRefCounter.last_number)
+    ).scalar_one()
+    return f"EHC-{year}-{number:06d}"
 
 
 def _append_event(

@@ -77,6 +77,16 @@ class Case(SQLModel, table=True):
     wake_at: datetime | None = _instant(default=None, index=True)
 
 
+class CaseRefCounter(SQLModel, table=True):
+    """The last case number used in each year. Incremented inside the transaction that
+    opens a case, so concurrent requests never collide on a reference."""
+
+    __tablename__ = "case_ref_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_number: int = 0
+
+
 class Child(SQLModel, table=True):
     __tablename__ = "child"
 

@@ -95,8 +95,10 @@ def _case_or_404(session, ref: str):
 
 def _wake(flow_run_id: str | None) -> None:
     from ehcp import orchestration  # Prefect is imported only when a run is to be woken
+    from ehcp.prefect_api import prefect_api
 
-    orchestration.wake(flow_run_id)
+    with prefect_api():
+        orchestration.wake(flow_run_id)
 
 
 @router.post("/{ref}/decisions", response_model=Recorded)

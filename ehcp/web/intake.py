@@ -12,6 +12,7 @@ cases that have none.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, status
@@ -141,15 +142,27 @@ def _path(field: str) -> tuple[str, ...]:
     return FIELD_IN_PAYLOAD.get(field, (field,) if field else ())
 
 
+# After Prefect fails to answer, stop trying for a while: a failed attempt costs about
+# 1.5 s of client retries (measured), and the sweep starts the runs once it is back.
+PREFECT_RETRY_AFTER_SECONDS = 30.0
+_prefect_down_until = 0.0
+
+
 def _start_run(case_ref: str) -> None:
     """Start the case's run now, so it is live within seconds; if Prefect is down the
     sweep starts it when it is back (the case's wake_at is already due)."""
+    global _prefect_down_until
     from ehcp import orchestration
     from ehcp.db import crud
+    from ehcp.prefect_api import prefect_api
 
+    if time.monotonic() < _prefect_down_until:
+        return
     try:
-        flow_run_id = orchestration.start_run(case_ref)
+        with prefect_api():
+            flow_run_id = orchestration.start_run(case_ref)
     except Exception as error:  # noqa: BLE001 - Prefect unreachable: the sweep will do it
+        _prefect_down_until = time.monotonic() + PREFECT_RETRY_AFTER_SECONDS
         security_log.warning(
             "run for %s not started now (%s); the sweep will start it", case_ref, type(error).__name__
         )

@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "advice_request",
     "case_event",
     "case_note",
+    "case_ref_counter",
     "child",
     "decision",
     "document",
@@ -135,7 +136,9 @@ def test_upgrading_a_database_that_holds_cases_keeps_them(database_url):
             kept = connection.execute(
                 text("SELECT count(*) FROM case_event WHERE id = :id"), {"id": event_id}
             ).scalar_one()
+            counter = connection.execute(text("SELECT year, last_number FROM case_ref_counter")).one()
         assert (ref, waits, kept) == ("EHC-2026-000001", 0, 1)
+        assert tuple(counter) == (2026, 1)  # the next case in 2026 is 000002
         assert wake_at is not None
     finally:
         engine.dispose()

@@ -335,3 +335,27 @@ def test_the_sweep_reads_due_cases_through_the_wake_at_index(session, council, n
     )
     assert any("ix_ehc_case_wake_at" in str(row) for row in plan), plan
     assert [case.ref for case in crud.cases_to_wake(session, now=now, limit=10)] == ["EHC-2026-000001"]
+
+
+def test_cases_opened_at_the_same_time_get_distinct_references(engine, council, now):
+    """Found by the intake benchmark: 'max + 1' references collided under concurrent requests."""
+    import threading
+
+    from ehcp.db.engine import session_for
+
+    refs, errors = [], []
+
+    def open_one():
+        try:
+            with session_for(engine) as own:
+                refs.append(_open(own, council, now).ref)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(refs) == [f"EHC-2026-{number:06d}" for number in range(1, 9)]
