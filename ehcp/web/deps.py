@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
@@ -23,7 +24,7 @@ def _engine(url: str) -> Engine:
 
 @lru_cache
 def _council(directory: str) -> Council:
-    return load_council(__import__("pathlib").Path(directory))
+    return load_council(Path(directory))
 
 
 def settings() -> Settings:
