@@ -89,6 +89,40 @@ def status(flow_run_id: str) -> RunStatus:
     return RunStatus(run.state.type, (datetime.now(UTC) - run.state.timestamp).total_seconds())
 
 
+def stranded_runs(stale_after_seconds: float, limit: int = 200) -> list[str]:
+    """Case runs a dead worker left behind: Crashed or Failed, or Running for longer than
+    any look takes (by the wall clock). Few at any time, so this stays cheap."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+
+    stranded = [StateType.RUNNING, StateType.CRASHED, StateType.FAILED]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=stranded))
+            ),
+            deployment_filter=DeploymentFilter(
+                name=DeploymentFilterName(any_=[REQUEST_DEPLOYMENT.split("/")[1]])
+            ),
+            limit=limit,
+        )
+    now = datetime.now(UTC)
+    return [
+        str(run.id)
+        for run in runs
+        if run.state is not None
+        and (
+            run.state.type is not StateType.RUNNING
+            or (now - run.state.timestamp).total_seconds() > stale_after_seconds
+        )
+    ]
+
+
 def reschedule(flow_run_id: str) -> None:
     """Put a crashed or stranded run back in the queue: it replays from the top and,
     because every step re-derives from the database, repeats nothing."""

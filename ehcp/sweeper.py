@@ -1,4 +1,4 @@
-"""The one alarm clock: wake every case whose run is due a look.
+"""The one alarm clock: wake every case whose run is due a look, and requeue stranded runs.
 
 Reads only `ehc_case.wake_at <= now` (indexed), so its cost follows the number
 of due cases. A due case is one whose next due moment has passed, or that
@@ -60,4 +60,12 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
             report.rescheduled.append(case.ref)
             continue
         report.waiting.append(case.ref)
+    # A worker that died after a look saved its next wake time, but before the run
+    # suspended, leaves a case that is not due: find such runs from Prefect's side.
+    for flow_run_id in orchestration.stranded_runs(stale_after_seconds):
+        case = crud.case_for_run(session, flow_run_id=flow_run_id)
+        if case is None or case.closed_on is not None or case.ref in report.rescheduled:
+            continue
+        orchestration.reschedule(flow_run_id)
+        report.rescheduled.append(case.ref)
     return report

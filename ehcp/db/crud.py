@@ -556,6 +556,10 @@ def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
     return result.rowcount == 1
 
 
+def case_for_run(session: Session, *, flow_run_id: str) -> Case | None:
+    return session.exec(select(Case).where(Case.flow_run_id == flow_run_id)).first()
+
+
 def cases_to_wake_query(*, now: datetime, limit: int):
     """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
     return (

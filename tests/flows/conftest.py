@@ -93,18 +93,22 @@ class System:
             decision=DecisionIn(kind=kind, outcome=outcome, decided_on=on),
         )
 
-    def settled(self, ref: str, timeout: float = 90):
-        """Wait until the run has looked at the latest version of the case and is suspended or done."""
-
-        def done():
-            case = self.case(ref)
-            if case.flow_run_id is None:
-                return None
-            state = read_run(case.flow_run_id).state
-            if state.is_completed():
-                return case
-            if state.is_paused() and case.run_seen_version == case.version:
-                return case
+    def is_settled(self, ref: str):
+        """The case, if its run has looked at its latest version and is suspended or done."""
+        case = self.case(ref)
+        if case.flow_run_id is None:
             return None
+        state = read_run(case.flow_run_id).state
+        if state.is_completed() or (state.is_paused() and case.run_seen_version == case.version):
+            return case
+        return None
 
-        return wait_until(done, timeout=timeout, what=f"the run of {ref} to settle")
+    def settled(self, ref: str, timeout: float = 90, sweeping: bool = False):
+        """Wait until the run settles; with `sweeping`, run the sweep meanwhile, as its cron would."""
+
+        def check():
+            if sweeping:
+                self.sweep()
+            return self.is_settled(ref)
+
+        return wait_until(check, timeout=timeout, what=f"the run of {ref} to settle")
