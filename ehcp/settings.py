@@ -40,6 +40,30 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=1, le=65535)
+    # Where people outside the council reach the web app (links in emails). Empty: web_url.
+    public_url: str = ""
+    # A contributor's portal link keeps working this many days after their advice is due.
+    portal_link_grace_days: int = Field(default=60, ge=1, le=365)
+    portal_max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    # Outgoing email. The default is the local SMTP server `make run` starts, which
+    # saves every message under var/mail/; point these at the council's relay in production.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Transient failures (SMTP 4xx, connection errors) are retried this many times within
+    # one delivery, with exponential backoff from retry_wait up to retry_wait_max seconds;
+    # after that the message waits for the next delivery pass.
+    smtp_attempts: int = Field(default=4, ge=1, le=20)
+    smtp_retry_wait_seconds: float = Field(default=2.0, ge=0)
+    smtp_retry_wait_max_seconds: float = Field(default=60.0, ge=0)
+    # A message claimed for sending this long ago belongs to a dead worker: send it again.
+    smtp_claim_stale_seconds: float = Field(default=300.0, gt=0)
+    # Run the local SMTP server (aiosmtpd) with `ehcp up`; off when smtp_host is a real relay.
+    local_mail_server: bool = True
 
     # A run still "Running" this long after it started a look has lost its worker;
     # the sweep puts it back in the queue. Looks take seconds.
@@ -82,6 +106,10 @@ class Settings(BaseSettings):
             problems.append("EHC_API_TOKEN must be set to a real token of at least 32 characters")
         if self.intake_webhook_secret.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET:
             problems.append("EHC_INTAKE_WEBHOOK_SECRET must be set to the form provider's secret")
+        if self.local_mail_server:
+            problems.append(
+                "EHC_LOCAL_MAIL_SERVER must be false: production mail goes to the council's relay"
+            )
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
         if problems:
@@ -100,6 +128,14 @@ class Settings(BaseSettings):
     @property
     def web_url(self) -> str:
         return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or self.web_url).rstrip("/")
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
     @property
     def prefect_home(self) -> Path:

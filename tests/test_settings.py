@@ -29,6 +29,7 @@ def test_postgresql_comes_from_ehc_database_url(monkeypatch):
         ({"EHC_DATABASE_URL": POSTGRES}, "EHC_SECRET_KEY must be set"),
         ({"EHC_DATABASE_URL": POSTGRES, "EHC_SECRET_KEY": "short"}, "at least 32 characters"),
         ({"EHC_SECRET_KEY": STRONG}, "EHC_DATABASE_URL must point at PostgreSQL"),
+        ({"EHC_SECRET_KEY": STRONG}, "EHC_LOCAL_MAIL_SERVER must be false"),
     ],
 )
 def test_production_refuses_unsafe_defaults(monkeypatch, env, complaint):
@@ -45,5 +46,7 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("EHC_SECRET_KEY", STRONG)
     monkeypatch.setenv("EHC_API_TOKEN", "t" * 40)
     monkeypatch.setenv("EHC_INTAKE_WEBHOOK_SECRET", "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=")
+    monkeypatch.setenv("EHC_LOCAL_MAIL_SERVER", "false")
+    monkeypatch.setenv("EHC_SMTP_HOST", "relay.council.example")
     settings = Settings()
     assert STRONG not in repr(settings)

@@ -230,8 +230,39 @@ class OutboundMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     smtp_message_id: str = Field(max_length=200, unique=True)
+    # The kind of a case document to attach (its file is read at send time).
+    attach_document: str | None = Field(default=None, max_length=60)
     queued_at: datetime = _instant()
+    # Delivery: a sender claims a row (queued -> sending) before talking SMTP. A claim
+    # older than the stale limit belongs to a dead worker and may be taken again; the
+    # resend carries the same Message-ID, so the copy is recognisably the same message.
+    claimed_at: datetime | None = _instant(default=None)
+    next_attempt_at: datetime | None = _instant(default=None, index=True)
     sent_at: datetime | None = _instant(default=None)
+    failed_at: datetime | None = _instant(default=None)
+
+
+class AdviceSubmission(SQLModel, table=True):
+    """What a contributor sent for one advice request: text per plan section and/or a file.
+
+    One per advice request (a double submission stores one). `sections` maps a plan
+    section code ("C", "G", "H1"...) to the contributor's text; it is family-facing
+    (it feeds the plan), so it never holds internal notes.
+    """
+
+    __tablename__ = "advice_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    advice_request_id: int = Field(foreign_key="advice_request.id", unique=True, ondelete="RESTRICT")
+    sections: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    file_name: str | None = Field(default=None, max_length=200)
+    file_media_type: str | None = Field(default=None, max_length=100)
+    file_path: str | None = Field(default=None, max_length=500)
+    file_sha256: str | None = Field(default=None, max_length=64)
+    file_bytes: int | None = None
+    submitted_via: str = Field(max_length=20)  # "portal" or "coordinator"
+    submitted_at: datetime = _instant()
 
 
 class CaseEvent(SQLModel, table=True):

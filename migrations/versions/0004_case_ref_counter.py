@@ -8,10 +8,7 @@ Create Date: 2026-11-22
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
-
-import ehcp.db.types
 
 revision: str = "0004"
 down_revision: str | None = "0003"

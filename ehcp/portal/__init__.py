@@ -1,0 +1,1 @@
+"""The contributor portal: one signed, expiring link per advice request."""
