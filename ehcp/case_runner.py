@@ -13,14 +13,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ehcp import documents, outbox
+from ehcp import documents, messages, outbox
 from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.inputs import AdviceRequestIn
-from ehcp.db.models import AdviceRequest, Case, FamilyContact, SettingConsultation
+from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation
 from ehcp.domain.clock import Timeline, compute_timeline
 from ehcp.domain.planner import CaseContext, Plan, plan
 from ehcp.domain.roles import ContributorRole
+from ehcp.settings import Settings, get_settings
 from ehcp.timesource import LONDON
 
 ACTOR = "system:request-flow"
@@ -44,7 +45,16 @@ class Look:
     did: tuple[str, ...]  # what this look did, by role and purpose only
 
 
-def reconcile(session: Session, *, ref: str, council: Council, now: datetime, document_store: Path) -> Look:
+def reconcile(
+    session: Session,
+    *,
+    ref: str,
+    council: Council,
+    now: datetime,
+    document_store: Path,
+    settings: Settings | None = None,
+) -> Look:
+    settings = settings or get_settings()
     today = now.astimezone(LONDON).date()
     did: list[str] = []
     for _ in range(MAX_PASSES):
@@ -62,7 +72,7 @@ def reconcile(session: Session, *, ref: str, council: Council, now: datetime, do
             today=today,
         )
         if not current.work.is_empty:
-            did += _perform(session, case, current, council, timeline, now, document_store)
+            did += _perform(session, case, current, council, timeline, now, document_store, settings)
             continue
         wake_at = _instant(current.wake_on) if current.wake_on else None
         if current.closed or crud.mark_looked(
@@ -95,12 +105,13 @@ def _perform(
     timeline: Timeline,
     now: datetime,
     store: Path,
+    settings: Settings,
 ) -> list[str]:
     did = []
     today = timeline.today
-    text = _template_context(case, council, timeline)
+    base = messages.base_context(case, council, timeline)
     for kind in current.work.documents:
-        if documents.draft(session, case=case, kind=kind, context=text, store=store, now=now):
+        if documents.draft(session, case=case, kind=kind, context=base, store=store, now=now):
             did.append(f"drafted {kind}")
     for advice in current.work.advice:
         organisation, email = _adviser_contact(session, case, council, advice.role)
@@ -121,10 +132,12 @@ def _perform(
         did.append(f"requested advice ({advice.key})")
     domain = council.send_team.email.split("@", 1)[1]
     for message in current.work.messages:
-        address = _address(session, case, council, message.recipient)
+        address = messages.address(session, case, council, message.recipient)
         if address is None:
             continue
-        context = {**text, "role": _role_words(session, case, message.recipient)}
+        context = messages.context(
+            session, case=case, message=message, base=base, timeline=timeline, settings=settings
+        )
         if outbox.queue(
             session, case=case, message=message, address=address, context=context, domain=domain, now=now
         ):
@@ -157,6 +170,10 @@ def _context(session: Session, case: Case, council: Council) -> CaseContext:
         advisers=tuple(council.advisers),
         named_setting=case.named_setting,
         named_setting_reachable=_named_setting_consultation(session, case) is not None,
+        ladder=council.ladder,
+        managers=tuple(council.managers),
+        contacts=tuple(council.contacts),
+        failed_messages=_failed_messages(session, case),
     )
 
 
@@ -188,60 +205,16 @@ def _adviser_contact(
     return service.organisation, service.email
 
 
-def _address(session: Session, case: Case, council: Council, recipient: str) -> outbox.Address | None:
-    kind, _, which = recipient.partition(":")
-    if kind == "family":
-        contact = session.get(FamilyContact, int(which))
-        if contact is None or not contact.email:
-            return None
-        return outbox.Address(contact.email, contact.full_name, "family")
-    if kind == "notice":
-        party = council.considering_notice[which]
-        return outbox.Address(party.email, party.organisation, f"notice:{which}")
-    if kind == "setting" and case.setting_email:
-        return outbox.Address(case.setting_email, case.setting_name or "the school or setting", "setting")
-    if kind == "send_team":
-        return outbox.Address(council.send_team.email, council.send_team.organisation, "send_team")
-    if kind == "adviser":
-        advice = session.exec(
-            select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == which)
-        ).first()
-        if advice is None or advice.contact_email is None:
-            return None
-        name = "family" if advice.role == ContributorRole.PARENT_OR_YOUNG_PERSON else advice.organisation
-        return outbox.Address(advice.contact_email, name, f"adviser:{advice.role}")
-    if kind == "consultation":
-        row = session.exec(
-            select(SettingConsultation).where(
-                SettingConsultation.case_id == case.id, SettingConsultation.key == which
+def _failed_messages(session: Session, case: Case) -> tuple[str, ...]:
+    """Messages the relay refused for good (an alert about an alert is not sent)."""
+    return tuple(
+        session.exec(
+            select(OutboundMessage.key)
+            .where(
+                OutboundMessage.case_id == case.id,
+                OutboundMessage.state == "failed",
+                OutboundMessage.purpose != "message_failed",
             )
-        ).first()
-        return outbox.Address(row.contact_email, row.setting_name, "consulted_setting") if row else None
-    if kind == "named_setting":
-        row = _named_setting_consultation(session, case)
-        return outbox.Address(row.contact_email, row.setting_name, "named_setting") if row else None
-    return None
-
-
-def _role_words(session: Session, case: Case, recipient: str) -> str:
-    kind, _, which = recipient.partition(":")
-    if kind != "adviser":
-        return ""
-    role = session.exec(
-        select(AdviceRequest.role).where(AdviceRequest.case_id == case.id, AdviceRequest.key == which)
-    ).first()
-    return (role or "").replace("_", " ")
-
-
-def _template_context(case: Case, council: Council, timeline: Timeline) -> dict:
-    """What every template may use: dates, reference and the council. No notes."""
-    return {
-        "case_ref": case.ref,
-        "council": council.name,
-        "send_team_email": council.send_team.email,
-        "received_on": case.received_on,
-        "decide_by": timeline.limit("decision_to_assess").due_on,
-        "draft_target_by": timeline.limit("draft_plan_target").due_on,
-        "final_by": timeline.limit("final_plan").due_on,
-        "named_setting": case.named_setting or "",
-    }
+            .order_by(OutboundMessage.id)
+        )
+    )

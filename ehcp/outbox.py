@@ -1,14 +1,13 @@
 """Queue messages in the outbox: one row per message key, so nothing is sent twice.
 
-The key is (case, purpose, recipient, due date); the SMTP Message-ID derives
-from it and carries no personal data. Sending (and retrying) is the email
-issue's part; here rows are queued with their final text.
+The key is (case, purpose, recipient, due date[, what it is about, ladder day]);
+the SMTP Message-ID derives from it and carries no personal data. Rows are
+queued with their final text and HTML; ehcp.mail.delivery sends them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -16,14 +15,8 @@ from sqlmodel import Session, select
 
 from ehcp.db.models import Case, OutboundMessage
 from ehcp.domain.planner import Message
-from ehcp.rendering import render_email
-
-
-@dataclass(frozen=True)
-class Address:
-    email: str
-    name: str  # how the message greets them
-    role: str  # what the chronology and Prefect may say about them
+from ehcp.messages import Address
+from ehcp.rendering import render_email, render_email_html
 
 
 def message_id(key: str, domain: str) -> str:
@@ -46,9 +39,9 @@ def queue(
 ) -> bool:
     """Queue one message; False if its key was queued before (by us or a concurrent run)."""
     key = message.key(case.ref)
-    subject, body = render_email(
-        message.purpose, {**context, "recipient_name": address.name, "due_on": message.due_on}
-    )
+    context = {**context, "recipient_name": address.name}
+    subject, body = render_email(message.purpose, context)
+    html = render_email_html(message.purpose, context, subject=subject, text=body)
     session.add(
         OutboundMessage(
             key=key,
@@ -59,6 +52,8 @@ def queue(
             due_on=message.due_on,
             subject=subject,
             body_text=body,
+            body_html=html,
+            attach_document=message.attach,
             smtp_message_id=message_id(key, domain),
             queued_at=now,
         )

@@ -7,25 +7,30 @@ against a sample context, so a misspelt variable stops the service, not a run.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup, escape
 
 from ehcp.settings import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
+URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 @lru_cache
 def environment(root: Path = TEMPLATES) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(root),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html"]),
         keep_trailing_newline=True,
     )
+    env.filters["linkify"] = linkify
+    return env
 
 
 def render_email(purpose: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -35,6 +40,28 @@ def render_email(purpose: str, context: dict[str, Any]) -> tuple[str, str]:
     if not first.startswith("Subject: "):
         raise TemplateError(f"email/{purpose}.txt must start with a 'Subject: ' line")
     return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
+
+
+def render_email_html(purpose: str, context: dict[str, Any], *, subject: str, text: str) -> str:
+    """The HTML alternative: `email/<purpose>.html` where a message has its own, otherwise
+    the plain text's paragraphs in `email/_layout.html`, so the wording lives in one place."""
+    env = environment()
+    name = f"email/{purpose}.html"
+    if (TEMPLATES / name).exists():
+        return env.get_template(name).render({**context, "subject": subject})
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return env.get_template("email/_layout.html").render(subject=subject, paragraphs=paragraphs)
+
+
+def linkify(text: str) -> Markup:
+    """Escape text for HTML and make its web addresses into links (line breaks kept)."""
+    out = []
+    for piece in URL.split(text):
+        if URL.fullmatch(piece):
+            out.append(Markup('<a href="{0}">{0}</a>').format(piece))
+        else:
+            out.append(escape(piece))
+    return Markup("").join(out).replace("\n", Markup("<br>\n"))
 
 
 def render_letter(kind: str, context: dict[str, Any]) -> str:
@@ -49,9 +76,13 @@ def check_templates(sample: dict[str, Any]) -> None:
     """Render every template once; raise naming the first that fails."""
     for purpose in template_names("email"):
         try:
-            render_email(purpose, sample)
+            subject, body = render_email(purpose, sample)
         except TemplateError as error:
             raise TemplateError(f"templates/email/{purpose}.txt: {error}") from error
+        try:
+            render_email_html(purpose, sample, subject=subject, text=body)
+        except TemplateError as error:
+            raise TemplateError(f"templates/email/{purpose}.html: {error}") from error
     for kind in template_names("letters"):
         try:
             render_letter(kind, sample)
@@ -75,4 +106,20 @@ def sample_context() -> dict[str, Any]:
         "recipient_name": "Example recipient",
         "due_on": date(2026, 3, 24),
         "role": "health",
+        "organisation": "Example Integrated Care Board",
+        "requested_on": date(2026, 2, 10),
+        "days_late": 5,
+        "portal_url": "http://127.0.0.1:8000/portal/advice/sample-token",
+        "advice_received_on": date(2026, 3, 20),
+        "advice_in": ["educational (2026-03-10)"],
+        "advice_awaited": ["health (due 2026-03-24)"],
+        "limit_title": "Final EHC plan issued",
+        "limit_basis": "Regs 13(2)",
+        "days_remaining": 7,
+        "exception_ground": "exceptional personal circumstances (Regs 5(4), 10(4), 13(3); Regs 8(2))",
+        "exception_explanation": "",
+        "exception_starts_on": date(2026, 3, 1),
+        "failed_purpose": "advice request",
+        "failed_recipient": "adviser:health",
+        "failed_reason": "550 mailbox unavailable",
     }

@@ -55,7 +55,8 @@ def test_the_first_look_acknowledges_the_family_and_tells_the_regs_4_2_parties(
             ("considering_notice", "setting"): 1,
         }
     )
-    assert first.wake_at.astimezone(UTC).date() == date(2026, 2, 16)  # the 6-week due day
+    # The ladder warns the coordinator 7 days before the 6-week decision is due.
+    assert first.wake_at.astimezone(UTC).date() == date(2026, 2, 9)
     ack = session.exec(select(OutboundMessage).where(OutboundMessage.purpose == "acknowledgement")).one()
     assert "2026-02-16" in ack.body_text and ack.due_on == date(2026, 2, 16)
 
@@ -142,7 +143,8 @@ def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, cas
     )
     waiting = look(session, council, tmp_path, date(2026, 4, 10))
     assert waiting.stage == "draft_served" and not waiting.closed
-    assert waiting.wake_at.astimezone(UTC).date() == date(2026, 4, 15)  # the last of the family's 15 days
+    # The ladder warns the coordinator 3 days before the school's 15 days end.
+    assert waiting.wake_at.astimezone(UTC).date() == date(2026, 4, 14)
     assert not look(session, council, tmp_path, date(2026, 4, 15)).closed  # not while it lasts
     assert any("15 days end 2026-04-15" in item for item in waiting.waiting_for)
     final = look(session, council, tmp_path, date(2026, 4, 16))

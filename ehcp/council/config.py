@@ -4,11 +4,13 @@ Layout of a council directory (config/example/ ships as a template):
     council.yaml      name, clock policy, the SEND team, who is told an assessment is
                       being considered (Regs 4(2)) and who is asked for advice (Regs 6(1))
     term-dates.yaml   term calendars by key; cases name the calendar of their setting
+    ladder.yaml       when contributors are reminded, chased and escalated and to whom;
+                      when the coordinator is warned of a limit and who hears of a breach
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from ehcp.council.yamlfile import load_model
 from ehcp.domain.clock import ClockPolicy
+from ehcp.domain.ladder import CONTRIBUTOR, CONTRIBUTOR_MANAGER, Ladder
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.terms import TermCalendar
 
@@ -60,6 +63,39 @@ class TermDatesFile(BaseModel):
     calendars: dict[str, TermCalendar]
 
 
+class LadderFile(Ladder):
+    # Inboxes the ladder escalates to or alerts, by a name of the council's choosing
+    # (head_of_service, icb_dco...). Roles' shared inboxes, never a person's own.
+    contacts: dict[str, Contact] = {}
+    # Each service's manager, for rungs sent `to: contributor_manager`.
+    managers: dict[ContributorRole, Contact] = {}
+
+
+def _check_ladder(ladder: LadderFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every rung and alert must name someone the council has configured."""
+    problems = []
+    for role, rungs in ladder.advice.items():
+        for index, rung in enumerate(rungs):
+            where = ("advice", str(role), index, "to")
+            if rung.to == CONTRIBUTOR:
+                continue
+            if rung.to == CONTRIBUTOR_MANAGER:
+                if role == "default":
+                    problems.append(
+                        (where, "`default` covers roles with no manager configured: name a contact instead")
+                    )
+                elif role not in ladder.managers:
+                    problems.append((where, f"no manager configured for {role} (add managers.{role})"))
+            elif rung.to not in ladder.contacts:
+                problems.append((where, f"unknown recipient {rung.to!r}: not in contacts"))
+    for name, alerts in ladder.limits.items():
+        for index, who in enumerate(alerts.alert_on_breach):
+            if who not in ladder.contacts:
+                where = ("limits", name, "alert_on_breach", index)
+                problems.append((where, f"unknown recipient {who!r}: not in contacts"))
+    return problems
+
+
 @dataclass(frozen=True)
 class Council:
     name: str
@@ -68,13 +104,20 @@ class Council:
     send_team: Contact
     considering_notice: dict[str, Contact]
     advisers: dict[ContributorRole, Contact]
+    ladder: Ladder = Ladder()
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    managers: dict[ContributorRole, Contact] = field(default_factory=dict)
 
 
 def load_council(directory: Path) -> Council:
     """Load and check every file; raises `ConfigError` naming file, line and field."""
     council = load_model(directory / "council.yaml", CouncilFile)
     terms = load_model(directory / "term-dates.yaml", TermDatesFile)
+    ladder = load_model(directory / "ladder.yaml", LadderFile, check=_check_ladder)
     return Council(
+        ladder=Ladder(advice=ladder.advice, limits=ladder.limits),
+        contacts=dict(ladder.contacts),
+        managers=dict(ladder.managers),
         name=council.name,
         policy=council.clock,
         calendars=terms.calendars,

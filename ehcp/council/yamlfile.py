@@ -6,6 +6,7 @@ exact line, not just say "validation error".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,7 +41,12 @@ class ConfigError(ValueError):
         super().__init__("invalid configuration\n" + "\n".join(lines))
 
 
-def load_model(path: Path, model: type[Model]) -> Model:
+# A cross-field check: given the parsed model, the (location, message) of each problem.
+Check = Callable[[Model], list[tuple[Location, str]]]
+
+
+def load_model(path: Path, model: type[Model], check: Check | None = None) -> Model:
+    """Parse and validate; `check` adds rules that span fields (reported like any other)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -54,13 +60,17 @@ def load_model(path: Path, model: type[Model]) -> Model:
             path, [(line, "", f"not valid YAML: {getattr(error, 'problem', error)}")]
         ) from error
     try:
-        return model.model_validate(data if data is not None else {})
+        parsed = model.model_validate(data if data is not None else {})
     except ValidationError as error:
         problems = []
         for item in error.errors():
             location = tuple(item["loc"])
             problems.append((_line_for(location, lines), _dotted(location), item["msg"]))
         raise ConfigError(path, problems) from error
+    found = check(parsed) if check is not None else []
+    if found:
+        raise ConfigError(path, [(_line_for(where, lines), _dotted(where), what) for where, what in found])
+    return parsed
 
 
 def _parse_with_lines(text: str) -> tuple[object, dict[Location, int]]:
@@ -100,5 +110,7 @@ def _line_for(location: Location, lines: dict[Location, int]) -> int | None:
 def _dotted(location: Location) -> str:
     text = ""
     for part in location:
+        if part == "[key]":  # pydantic's marker for a bad mapping key: the key is the field
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text

@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ehcp.domain.clock import Timeline
+from ehcp.domain import ladder as chasing
+from ehcp.domain.clock import LimitState, Timeline
 from ehcp.domain.facts import AssessmentOutcome, CaseFacts, IssueOutcome
+from ehcp.domain.ladder import Ladder
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
 
@@ -34,15 +36,27 @@ TOLD_OF_FINAL_PLAN = ("named_setting", "notice:health")  # Regs 13(2)
 class Message:
     """One message to queue. `recipient` is a stable key the adapters resolve to an address:
     `family:<contact id>`, `notice:<party>`, `adviser:<advice key>`, `setting`,
-    `consultation:<key>`, `named_setting` or `send_team`."""
+    `consultation:<key>`, `named_setting`, `send_team`, `manager:<role>` (a service's
+    manager) or `contact:<name>` (a ladder contact).
+
+    `about` names what the message concerns (an advice key, a limit key, a failed
+    message's key) and `on` the ladder day it belongs to, so that each rung of each
+    ladder is its own message, queued once."""
 
     purpose: str
     recipient: str
     due_on: date | None = None
     attach: str | None = None  # a document kind
+    about: str | None = None
+    on: date | None = None
 
     def key(self, case_ref: str) -> str:
-        return f"{case_ref}:{self.purpose}:{self.recipient}:{self.due_on or '-'}"
+        key = f"{case_ref}:{self.purpose}:{self.recipient}:{self.due_on or '-'}"
+        if self.about is not None:
+            key += f":{self.about}"
+        if self.on is not None:
+            key += f"@{self.on}"
+        return key
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,11 @@ class CaseContext:
     advisers: tuple[ContributorRole, ...]  # services the council asks for advice
     named_setting: str | None = None
     named_setting_reachable: bool = False
+    ladder: Ladder = Ladder()
+    managers: tuple[ContributorRole, ...] = ()  # services with a manager to escalate to
+    contacts: tuple[str, ...] = ()  # the ladder's named inboxes
+    # Keys of messages the relay refused for good: the coordinator must hear of each.
+    failed_messages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,10 +133,17 @@ def plan(
     todo = _Draft()
     parties = _parties(context)
 
-    def send(purpose: str, recipients, due_on: date | None = None, attach: str | None = None) -> None:
+    def send(
+        purpose: str,
+        recipients,
+        due_on: date | None = None,
+        attach: str | None = None,
+        about: str | None = None,
+        on: date | None = None,
+    ) -> None:
         for recipient in recipients:
             if recipient in parties or recipient.startswith(("family:", "adviser:", "consultation:")):
-                todo.messages.append(Message(purpose, recipient, due_on, attach))
+                todo.messages.append(Message(purpose, recipient, due_on, attach, about, on))
 
     def draft(kind: str) -> None:
         todo.documents.append(kind)
@@ -172,6 +198,9 @@ def plan(
     if facts.withdrawn_on is not None:
         send("withdrawal", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
 
+    for message in _follow_ups(facts, timeline, context, stage, today):
+        send(message.purpose, (message.recipient,), message.due_on, message.attach, message.about, message.on)
+
     work = Work(
         documents=tuple(kind for kind in dict.fromkeys(todo.documents) if kind not in done_documents),
         advice=tuple(todo.advice),
@@ -190,8 +219,76 @@ def plan(
     )
 
 
+def _follow_ups(
+    facts: CaseFacts, timeline: Timeline, context: CaseContext, stage: CaseStage, today: date
+) -> list[Message]:
+    """Reminders, chasers and escalations; warnings and breach alerts; what the family
+    and the coordinator hear as advice arrives; alerts for messages that failed."""
+    out: list[Message] = []
+    outstanding = [
+        advice
+        for advice in facts.advice
+        if advice.received_on is None and not advice.existing_advice_accepted
+    ]
+    if stage is CaseStage.ASSESSING:
+        for advice in outstanding:
+            limit = timeline.limit(f"advice:{advice.key}")
+            for rung in chasing.due_rungs(
+                context.ladder.rungs_for(advice.role), due_on=limit.due_on, today=today
+            ):
+                if rung.send == "escalation" and limit.state is LimitState.DISAPPLIED:
+                    continue  # an exception applies: the adviser is not at fault
+                recipient = _rung_recipient(rung.to, advice.key, advice.role)
+                on = chasing.rung_day(limit.due_on, rung)
+                out.append(Message(rung.purpose, recipient, limit.due_on, about=advice.key, on=on))
+        asked = [advice for advice in facts.advice if not advice.existing_advice_accepted]
+        if asked and outstanding:
+            last_due = max(timeline.limit(f"advice:{advice.key}").due_on for advice in asked)
+            if today >= last_due:
+                out += [Message("advice_status", who, last_due, on=last_due) for who in context.family]
+        elif asked:
+            last_in = max(advice.received_on for advice in asked)
+            out += [Message("advice_complete", who, on=last_in) for who in context.family]
+    if stage is not CaseStage.CONSIDERING:
+        for advice in facts.advice:
+            if advice.received_on is not None:
+                out.append(Message("advice_received", "send_team", about=advice.key, on=advice.received_on))
+    for exception in facts.exceptions:
+        about = f"{exception.ground.value}:{exception.starts_on}"
+        out += [
+            Message("exception_applied", who, about=about, on=exception.starts_on) for who in context.family
+        ]
+    for limit in timeline.limits:
+        alerts = context.ladder.limits.get(limit.key.split(":")[0])
+        if alerts is None or limit.due_on is None:
+            continue
+        if limit.state is LimitState.DUE:
+            before = chasing.warning_due(alerts, due_on=limit.due_on, today=today)
+            if before is not None:
+                on = limit.due_on - timedelta(days=before)
+                out.append(Message("limit_warning", "send_team", limit.due_on, about=limit.key, on=on))
+        if limit.state is LimitState.BREACHED and today > limit.due_on:
+            on = limit.due_on + timedelta(days=1)
+            out += [
+                Message("limit_breached", f"contact:{who}", limit.due_on, about=limit.key, on=on)
+                for who in alerts.alert_on_breach
+            ]
+    out += [Message("message_failed", "send_team", about=key) for key in context.failed_messages]
+    return out
+
+
+def _rung_recipient(to: str, advice_key: str, role: ContributorRole) -> str:
+    if to == chasing.CONTRIBUTOR:
+        return f"adviser:{advice_key}"
+    if to == chasing.CONTRIBUTOR_MANAGER:
+        return f"manager:{role.value}"
+    return f"contact:{to}"
+
+
 def _parties(context: CaseContext) -> frozenset[str]:
     reachable = {f"notice:{party}" for party in context.notice_parties} | {"send_team"}
+    reachable |= {f"manager:{role.value}" for role in context.managers}
+    reachable |= {f"contact:{name}" for name in context.contacts}
     if context.has_setting:
         reachable.add("setting")
     if context.named_setting_reachable:
@@ -251,6 +348,12 @@ def _wake_on(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: 
     for limit in timeline.open_limits:
         if limit.due_on is not None:
             candidates += [limit.due_on, limit.due_on + timedelta(days=1)]
+            alerts = context.ladder.limits.get(limit.key.split(":")[0])
+            rungs = ()
+            if limit.key.startswith("advice:"):
+                advice = next(item for item in facts.advice if f"advice:{item.key}" == limit.key)
+                rungs = context.ladder.rungs_for(advice.role)
+            candidates += chasing.future_days(rungs, alerts, due_on=limit.due_on)
     if facts.draft_served_on is not None and facts.final_issued_on is None:
         candidates.append(timeline.limit("family_comments").due_on + timedelta(days=1))
     future = [day for day in candidates if day > today]

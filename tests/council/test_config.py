@@ -9,6 +9,7 @@ import pytest
 
 from ehcp.council.config import load_council
 from ehcp.council.yamlfile import ConfigError
+from ehcp.domain.roles import ContributorRole
 from tests.conftest import EXAMPLE_COUNCIL_DIR
 
 
@@ -93,3 +94,55 @@ def test_a_missing_file_is_named(council_dir):
     (council_dir / "term-dates.yaml").unlink()
     with pytest.raises(ConfigError, match="term-dates.yaml"):
         load_council(council_dir)
+
+
+def test_the_example_ladder_escalates_health_to_the_dco():
+    council = load_council(EXAMPLE_COUNCIL_DIR)
+    health = council.ladder.rungs_for(ContributorRole.HEALTH)
+    assert [(rung.at, rung.send, rung.to) for rung in health][-1] == (10, "escalation", "icb_dco")
+    assert council.contacts["icb_dco"].email.endswith("nhs.uk")
+    assert council.ladder.rungs_for(ContributorRole.FAMILY_REQUESTED) == council.ladder.advice["default"]
+
+
+def test_a_ladder_rung_to_an_unknown_contact_names_its_line(council_dir):
+    path = council_dir / "ladder.yaml"
+    line = _replace(
+        path, "{at: 10, send: escalation, to: icb_dco}", "{at: 10, send: escalation, to: icb_dc0}"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, message)] = refused.value.problems
+    assert (at, field) == (line, "advice.health[3].to")
+    assert "icb_dc0" in message and "not in contacts" in message
+
+
+def test_the_default_ladder_cannot_escalate_to_a_contributors_manager(council_dir):
+    path = council_dir / "ladder.yaml"
+    line = _replace(
+        path,
+        "{at: 5, send: escalation, to: send_team_manager}",
+        "{at: 5, send: escalation, to: contributor_manager}",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    assert [(at, field) for at, field, _ in refused.value.problems] == [(line, "advice.default[2].to")]
+
+
+def test_a_breach_alert_to_nobody_configured_is_refused(council_dir):
+    path = council_dir / "ladder.yaml"
+    _replace(path, "alert_on_breach: [send_team_manager, head_of_service]", "alert_on_breach: [director]")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(_at, field, message)] = refused.value.problems
+    assert field == "limits.final_plan.alert_on_breach[0]" and "director" in message
+
+
+def test_an_unknown_limit_or_step_is_refused(council_dir):
+    path = council_dir / "ladder.yaml"
+    line = _replace(path, "  final_plan:\n", "  final_plan_issued:\n")
+    _replace(path, "{at: 0, send: chaser, to: contributor}", "{at: 0, send: nag, to: contributor}")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    fields = {field: at for at, field, _ in refused.value.problems}
+    assert fields["limits.final_plan_issued"] == line
+    assert "advice.health[1].send" in fields
