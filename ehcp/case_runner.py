@@ -43,6 +43,7 @@ class Look:
     wake_at: datetime | None
     timeline: Timeline
     did: tuple[str, ...]  # what this look did, by role and purpose only
+    undelivered: tuple[str, ...] = ()  # emails refused for good, by purpose and role
 
 
 def reconcile(
@@ -88,6 +89,7 @@ def reconcile(
                 wake_at=wake_at,
                 timeline=timeline,
                 did=tuple(did),
+                undelivered=_undelivered(session, case),
             )
         # Someone changed the case while we looked: look again before suspending.
     raise ReconcileError(f"case {ref} did not settle after {MAX_PASSES} passes")
@@ -217,4 +219,16 @@ def _failed_messages(session: Session, case: Case) -> tuple[str, ...]:
             )
             .order_by(OutboundMessage.id)
         )
+    )
+
+
+def _undelivered(session: Session, case: Case) -> tuple[str, ...]:
+    rows = session.exec(
+        select(OutboundMessage.purpose, OutboundMessage.recipient_role, OutboundMessage.failed_at)
+        .where(OutboundMessage.case_id == case.id, OutboundMessage.state == "failed")
+        .order_by(OutboundMessage.id)
+    )
+    return tuple(
+        f"{purpose.replace('_', ' ')} to {role} (refused {failed_at:%Y-%m-%d})"
+        for purpose, role, failed_at in rows
     )

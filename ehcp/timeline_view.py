@@ -104,6 +104,9 @@ def timeline_markdown(look) -> str:
             f"| {limit.title} | {limit.basis} | {_iso(limit.starts_on) or '-'} | {_iso(limit.due_on) or '-'} "
             f"| {_iso(limit.done_on) or '-'} | {state} |"
         )
+    if look.undelivered:
+        lines += ["", "## Emails that could not be delivered", ""]
+        lines += [f"- **{item}**: send it another way and correct the address" for item in look.undelivered]
     if timeline.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in timeline.notes]
     return "\n".join(lines) + "\n"

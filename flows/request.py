@@ -1,7 +1,8 @@
 """The request flow: one run per request, named ehc-<case ref>, from receipt to final plan.
 
 A reconcile loop. Each pass looks at the case (doing whatever is due, once),
-then suspends (the process ends; no worker is held) until a signal resumes it:
+sends the emails the look queued, then suspends (the process ends; no worker is
+held) until a signal resumes it:
 a decision entered in the UI, a write by the CLI, API or portal, or the sweep
 when a due moment passes. On resume Prefect replays the function from the top;
 the look repeats nothing, and the suspend whose key already fired hands back
@@ -16,7 +17,7 @@ from prefect import flow
 from prefect.flow_runs import suspend_flow_run
 
 from flows.inputs import form_for
-from tasks.case import apply_coordinator_entry, look_at_case
+from tasks.case import apply_coordinator_entry, look_at_case, send_case_messages
 
 CASE_REF = re.compile(r"EHC-\d{4}-\d{6}")
 
@@ -34,6 +35,9 @@ def ehc_request(case_ref: str) -> str:
         raise ValueError("case_ref must look like EHC-2026-000123")
     while True:
         look = look_at_case(case_ref)
+        sent = send_case_messages(case_ref)
+        if sent["failed"]:
+            continue  # look again at once: the coordinator must hear of a refused email
         if look["closed"]:
             return look["stage"]
         wait_number = look["wait_number"]

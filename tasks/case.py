@@ -44,6 +44,33 @@ def look_at_case(case_ref: str) -> dict:
     return {"stage": look.stage, "closed": look.closed, "wait_number": look.wait_number}
 
 
+@task(name="send-case-messages", cache_policy=NO_CACHE)
+def send_case_messages(case_ref: str) -> dict:
+    """Send what the look queued. Idempotent: a sent row is never sent again, so a
+    replay after a crash or a resume sends only what is still unsent."""
+    from ehcp.mail.delivery import deliver_sync
+    from ehcp.mail.transport import SmtpTransport
+
+    with no_personal_data_in_errors("send-case-messages", case_ref), database() as session:
+        case = crud.require_case(session, ref=case_ref)
+        report = deliver_sync(
+            session,
+            transport=SmtpTransport(settings()),
+            council=council(),
+            settings=settings(),
+            now=timesource.now(),
+            case_id=case.id,
+        )
+    get_run_logger().info(
+        "%s: sent %d, deferred %d, failed %d",
+        case_ref,
+        len(report.sent),
+        len(report.deferred),
+        len(report.failed),
+    )
+    return {"sent": len(report.sent), "deferred": len(report.deferred), "failed": len(report.failed)}
+
+
 @task(name="apply-coordinator-entry", cache_policy=NO_CACHE)
 def apply_coordinator_entry(case_ref: str, wait_number: int, entered: dict) -> str:
     with no_personal_data_in_errors("apply-coordinator-entry", case_ref), database() as session:

@@ -105,7 +105,15 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
     sent = messages(ref)
     assert sent[("final_plan", "family")] == 1 and sent[("final_plan", "named_setting")] == 1
     assert sent[("draft_plan", "family")] == 1 and sent[("consultation", "consulted_setting")] == 1
-    assert max(sent.values()) == 1, "every message exactly once"
+    assert sent[("advice_received", "send_team")] == 5  # one per piece of advice
+    assert max(count for (purpose, _), count in sent.items() if purpose != "advice_received") == 1
+    # Every row went out through SMTP, each exactly once under its own Message-ID.
+    with common.database() as session:
+        case = crud.require_case(session, ref=ref)
+        rows = session.exec(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).all()
+    assert {row.state for row in rows} == {"sent"}
+    delivered = Counter(message["Message-ID"] for message in stack.mail.messages)
+    assert all(delivered[row.smtp_message_id] == 1 for row in rows)
     assert_prefect_holds_no_personal_data(stack, ref)
 
 

@@ -24,6 +24,7 @@ from ehcp.db import migrate
 from ehcp.settings import Settings
 from ehcp.supervisor import Service, Supervisor, flow_server, prefect_server
 from tests.support.postgres import free_port
+from tests.support.smtp import SmtpSink
 
 READY_SECONDS = 180
 
@@ -35,6 +36,8 @@ class Stack:
     clock_file: Path
     supervisor: Supervisor = field(init=False)
     services: dict[str, Service] = field(default_factory=dict)
+    # The SMTP server the served flows send to (in this test process, on loopback).
+    mail: SmtpSink = field(default_factory=SmtpSink)
 
     def __post_init__(self) -> None:
         self.supervisor = Supervisor(log_dir=self.root / "var" / "log")
@@ -51,6 +54,8 @@ class Stack:
             "EHC_RUN_STALE_AFTER_SECONDS": "3",
         }
         stack = cls(root=root, env=env, clock_file=clock_file)
+        stack.env["EHC_SMTP_PORT"] = str(stack.mail.port)
+        stack.mail.__enter__()
         stack.set_today(date(2026, 1, 5))
         migrate.upgrade(database_url)
         return stack
@@ -91,6 +96,7 @@ class Stack:
 
     def stop(self) -> None:
         self.supervisor.stop()
+        self.mail.__exit__(None, None, None)
 
     def log_text(self) -> str:
         return "\n".join(

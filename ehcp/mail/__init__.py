@@ -1,0 +1,1 @@
+"""Email: compose outbox rows, send them over SMTP, and the local development server."""

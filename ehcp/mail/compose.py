@@ -1,0 +1,37 @@
+"""Turn one outbox row into an RFC 5322 message.
+
+The Message-ID comes from the row (it derives from the outbox key), so every copy of
+a message, however often a crashed worker re-sends it, is recognisably the same one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from ehcp.council.config import Contact
+from ehcp.db.models import OutboundMessage
+
+
+def compose(
+    row: OutboundMessage,
+    *,
+    sender: Contact,
+    attachments: list[tuple[str, str, bytes]],
+    now: datetime,
+) -> EmailMessage:
+    """`attachments` are (file name, media type, content)."""
+    message = EmailMessage()
+    message["From"] = formataddr((sender.organisation, str(sender.email)))
+    message["To"] = row.recipient_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.smtp_message_id
+    message["Date"] = format_datetime(now)
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    for name, media_type, content in attachments:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+    return message

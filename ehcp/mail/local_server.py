@@ -1,0 +1,73 @@
+"""The development SMTP server `make run` starts: every email the system sends, as a file.
+
+aiosmtpd on loopback saves each message under var/mail/ as an .eml file (open it in
+any mail program, or read it as text). The file is named from the Message-ID, so a
+copy re-sent after a crashed worker replaces the first instead of sitting beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from ehcp.settings import Settings
+
+log = logging.getLogger("ehcp.mail.local")
+
+
+def file_name(message_id: str) -> str:
+    return hashlib.sha256(message_id.strip().encode()).hexdigest()[:32] + ".eml"
+
+
+class SaveToFolder:
+    """aiosmtpd handler: write each message to `folder`, one file per Message-ID."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        content = envelope.original_content or envelope.content
+        message_id = message_from_bytes(content).get("Message-ID") or hashlib.sha256(content).hexdigest()
+        path = self.folder / file_name(message_id)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(path)  # whole files only, for readers watching the folder
+        log.info("saved %s", path.name)
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def local_mail_server(settings: Settings) -> Iterator[Controller]:
+    # hostname given explicitly: left out, aiosmtpd may bind ::1 only.
+    controller = Controller(
+        SaveToFolder(settings.mail_dir), hostname=settings.smtp_host, port=settings.smtp_port
+    )
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+def run_local_mail_server(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT (how `ehcp up` stops its children)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with local_mail_server(settings):
+        log.info(
+            "local SMTP server on %s:%d saving to %s",
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_dir,
+        )
+        stop.wait()
