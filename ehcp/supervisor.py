@@ -177,6 +177,27 @@ def web_app(settings: Settings) -> Service:
     )
 
 
+def port_accepts(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def local_mail_server(settings: Settings) -> Service:
+    """`ehcp mail serve`: the development SMTP server, saving every email under var/mail/."""
+    ehcp = str(Path(sys.executable).with_name("ehcp"))
+    return Service(
+        name="mail",
+        argv=[ehcp, "mail", "serve"],
+        env={},
+        is_ready=lambda: port_accepts(settings.smtp_host, settings.smtp_port),
+    )
+
+
 def prefect_server(settings: Settings) -> Service:
     prefect = str(Path(sys.executable).with_name("prefect"))
     return Service(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -27,6 +29,7 @@ def _start(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
             "EHC_VAR_DIR": str(tmp_path / "var"),
             "EHC_PREFECT_PORT": str(port),
             "EHC_WEB_PORT": str(free_port()),
+            "EHC_SMTP_PORT": str(free_port()),
             **env,
         },
         stdout=subprocess.PIPE,
@@ -51,7 +54,8 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float = 180) ->
 
 def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_until_stopped(tmp_path):
     port = free_port()
-    process = _start(tmp_path, port)
+    smtp_port = free_port()
+    process = _start(tmp_path, port, EHC_SMTP_PORT=str(smtp_port))
     try:
         printed = _read_until(process, "Press Ctrl-C")
         assert f"Prefect UI: http://127.0.0.1:{port}" in printed
@@ -60,6 +64,14 @@ def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_u
         assert migrate.is_current(f"sqlite:///{tmp_path / 'var' / 'ehcp.sqlite3'}")
         assert (tmp_path / "var" / "prefect").is_dir()  # Prefect's own SQLite lives apart
         assert "Web app: http://127.0.0.1:" in printed
+        # The local SMTP server takes mail and saves it under var/mail/.
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "hello"
+        message["Message-ID"] = "<up-test@example.org>"
+        message.set_content("hello")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            smtp.send_message(message)
+        assert len(list((tmp_path / "var" / "mail").glob("*.eml"))) == 1
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0

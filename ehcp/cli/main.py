@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import cases, db, demo, intake
+from ehcp.cli import cases, db, demo, intake, mail
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
@@ -34,6 +34,7 @@ for command in (
     app.command()(command)
 app.add_typer(cases.advice_app, name="advice")
 app.add_typer(intake.app, name="intake")
+app.add_typer(mail.app, name="mail")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

@@ -13,6 +13,7 @@ from ehcp.supervisor import (
     StartupError,
     Supervisor,
     flow_server,
+    local_mail_server,
     port_is_free,
     prefect_environment,
     prefect_server,
@@ -30,14 +31,20 @@ def up() -> None:
     migrate.upgrade(current.effective_database_url)
     stdout.print(f"Case database migrated to {migrate.head_revision(current.effective_database_url)}.")
 
-    for host, port, variable in (
+    ports = [
         (current.prefect_host, current.prefect_port, "EHC_PREFECT_PORT"),
         (current.web_host, current.web_port, "EHC_WEB_PORT"),
-    ):
+    ]
+    if current.local_mail_server:
+        ports.append((current.smtp_host, current.smtp_port, "EHC_SMTP_PORT"))
+    for host, port, variable in ports:
         if not port_is_free(host, port):
             fail(f"port {port} on {host} is in use: stop whatever uses it or set {variable}")
     supervisor = Supervisor(log_dir=current.var_dir / "log")
     try:
+        if current.local_mail_server:
+            stdout.print("Starting the local SMTP server (every email saved under var/mail/)...")
+            supervisor.start(local_mail_server(current))
         stdout.print("Starting the Prefect server (SQLite under var/prefect)...")
         supervisor.start(prefect_server(current))
         stdout.print("Serving the flows (ehc-request, ehc-sweep every 15 minutes)...")
@@ -51,6 +58,8 @@ def up() -> None:
         f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})", soft_wrap=True
     )
     stdout.print(f"Web app: {current.web_url}  (API docs {current.web_url}/docs)", soft_wrap=True)
+    if current.local_mail_server:
+        stdout.print(f"Emails: {current.mail_dir} (local SMTP {current.smtp_host}:{current.smtp_port})")
     stdout.print("Try `ehcp demo` in another terminal. Logs under var/log/. Press Ctrl-C to stop.")
     raise typer.Exit(supervisor.wait())
 

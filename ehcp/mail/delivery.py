@@ -47,17 +47,20 @@ class DeliveryReport:
     waiting: list[str] = field(default_factory=list)  # its attachment is not drafted yet
 
 
-def due_rows(session: Session, *, now: datetime, settings: Settings, case_id: int | None, limit: int):
+def _is_due(*, now: datetime, settings: Settings):
+    """Queued and due, or claimed by a worker that has since died."""
     stale = now - timedelta(seconds=settings.smtp_claim_stale_seconds)
-    query = select(OutboundMessage).where(
-        or_(
-            and_(
-                OutboundMessage.state == "queued",
-                or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
-            ),
-            and_(OutboundMessage.state == "sending", OutboundMessage.claimed_at < stale),
-        )
+    return or_(
+        and_(
+            OutboundMessage.state == "queued",
+            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+        ),
+        and_(OutboundMessage.state == "sending", OutboundMessage.claimed_at < stale),
     )
+
+
+def due_rows(session: Session, *, now: datetime, settings: Settings, case_id: int | None, limit: int):
+    query = select(OutboundMessage).where(_is_due(now=now, settings=settings))
     if case_id is not None:
         query = query.where(OutboundMessage.case_id == case_id)
     return list(session.exec(query.order_by(OutboundMessage.id).limit(limit)))
@@ -79,7 +82,7 @@ async def deliver(
         if attachments is None:
             report.waiting.append(row.key)
             continue
-        if not _claim(session, row, now):
+        if not _claim(session, row, now, settings):
             continue  # another deliverer has it
         message = compose(row, sender=council.send_team, attachments=attachments, now=now)
         try:
@@ -124,16 +127,15 @@ def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str,
     return [(path.name, document.media_type, path.read_bytes())]
 
 
-def _claim(session: Session, row: OutboundMessage, now: datetime) -> bool:
-    seen = row.claimed_at
+def _claim(session: Session, row: OutboundMessage, now: datetime, settings: Settings) -> bool:
+    """Take the row if it is still due. The condition is checked by the UPDATE itself, not
+    against the row as this session last saw it: after any commit the session reloads rows
+    lazily, and would then "see" another worker's fresh claim as the state to replace."""
     claimed = session.execute(
         update(OutboundMessage)
-        .where(
-            OutboundMessage.id == row.id,
-            OutboundMessage.state == row.state,
-            OutboundMessage.claimed_at.is_(None) if seen is None else OutboundMessage.claimed_at == seen,
-        )
+        .where(OutboundMessage.id == row.id, _is_due(now=now, settings=settings))
         .values(state="sending", claimed_at=now, attempts=OutboundMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     session.refresh(row)

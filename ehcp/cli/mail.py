@@ -1,0 +1,46 @@
+"""`ehcp mail`: the local SMTP server and sending the outbox by hand."""
+
+from __future__ import annotations
+
+import typer
+
+from ehcp import timesource
+from ehcp.cli.common import council, settings, stdout
+
+app = typer.Typer(help="Email: the local SMTP server and the outbox.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve() -> None:
+    """Run the development SMTP server: every email is saved under var/mail/ (`ehcp up` runs it)."""
+    from ehcp.mail.local_server import run_local_mail_server
+
+    current = settings()
+    stdout.print(
+        f"Local SMTP server on {current.smtp_host}:{current.smtp_port}, saving to {current.mail_dir}"
+    )
+    run_local_mail_server(current)
+
+
+@app.command("send")
+def send() -> None:
+    """Send every message due in the outbox now (the sweep does this every 15 minutes)."""
+    from ehcp.db.engine import make_engine, session_for
+    from ehcp.mail.delivery import deliver_sync
+    from ehcp.mail.transport import SmtpTransport
+
+    current = settings()
+    with session_for(make_engine(current.effective_database_url)) as session:
+        report = deliver_sync(
+            session,
+            transport=SmtpTransport(current),
+            council=council(current),
+            settings=current,
+            now=timesource.now(),
+        )
+    stdout.print(
+        f"Sent {len(report.sent)}, deferred {len(report.deferred)} (will retry), "
+        f"failed {len(report.failed)}, waiting for a document {len(report.waiting)}."
+    )
+    if report.failed:
+        raise typer.Exit(1)
