@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
-from ehcp.settings import get_settings
-from ehcp.web import cases, intake
+from ehcp.settings import PROJECT_ROOT, get_settings
+from ehcp.web import cases, intake, portal
 
 
 def create_app() -> FastAPI:
@@ -20,6 +21,11 @@ def create_app() -> FastAPI:
     )
     app.include_router(intake.router)
     app.include_router(cases.router)
+    app.include_router(portal.router)
+    # GOV.UK Frontend, vendored (scripts/vendor-govuk-frontend.sh); its CSS asks for /assets/.
+    govuk = PROJECT_ROOT / "static" / "govuk"
+    app.mount("/static/govuk", StaticFiles(directory=govuk), name="govuk")
+    app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="govuk-assets")
     _security_log()
 
     @app.get("/healthz", include_in_schema=False)

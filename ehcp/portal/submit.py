@@ -1,0 +1,95 @@
+"""Record a contributor's advice: the text per plan section, the file, and the receipt.
+
+One transaction: the AdviceSubmission row and the advice's receipt (with its
+chronology entry, and wake_at set so the case's run looks again) commit together
+or not at all. One submission per advice request: a second one, a double click or
+a reused link, is refused with `AlreadyReceived` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from ehcp.council.config import Council
+from ehcp.db import crud
+from ehcp.db.models import AdviceRequest, AdviceSubmission, Case
+from ehcp.errors import InvalidInput
+from ehcp.portal.uploads import CheckedFile
+from ehcp.timesource import LONDON
+
+
+class AlreadyReceived(Exception):
+    def __init__(self, received_on) -> None:
+        self.received_on = received_on
+        super().__init__(f"advice already received on {received_on}")
+
+
+def store_file(file: CheckedFile, *, case: Case, advice: AdviceRequest, document_store: Path) -> Path:
+    folder = document_store / case.ref / "advice"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{advice.key}.{file.extension}"
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(file.content)
+    temporary.replace(path)
+    return path
+
+
+def record_submission(
+    session: Session,
+    *,
+    advice: AdviceRequest,
+    sections: dict[str, str],
+    file: CheckedFile | None,
+    via: str,
+    council: Council,
+    document_store: Path,
+    now: datetime,
+    actor: str,
+) -> AdviceSubmission:
+    sections = {code: text.strip() for code, text in sections.items() if text and text.strip()}
+    if not sections and file is None:
+        raise InvalidInput.one("sections", "give the advice as text, as a file, or both")
+    if advice.received_on is not None or _existing(session, advice) is not None:
+        raise AlreadyReceived(advice.received_on)
+    case = session.get(Case, advice.case_id)
+    submission = AdviceSubmission(
+        case_id=case.id,
+        advice_request_id=advice.id,
+        sections=sections,
+        submitted_via=via,
+        submitted_at=now,
+    )
+    if file is not None:
+        path = store_file(file, case=case, advice=advice, document_store=document_store)
+        submission.file_name, submission.file_media_type = file.name, file.media_type
+        submission.file_path, submission.file_sha256 = str(path), file.sha256
+        submission.file_bytes = len(file.content)
+    session.add(submission)
+    try:
+        # Commits the submission with the receipt, its chronology entry and the wake-up.
+        crud.record_advice_received(
+            session,
+            case=case,
+            key=advice.key,
+            received_on=now.astimezone(LONDON).date(),
+            council=council,
+            now=now,
+            actor=actor,
+        )
+    except InvalidInput:
+        session.rollback()
+        session.refresh(advice)
+        if advice.received_on is not None or _existing(session, advice) is not None:
+            raise AlreadyReceived(advice.received_on) from None  # a concurrent submission won
+        raise
+    session.refresh(submission)
+    return submission
+
+
+def _existing(session: Session, advice: AdviceRequest) -> AdviceSubmission | None:
+    return session.exec(
+        select(AdviceSubmission).where(AdviceSubmission.advice_request_id == advice.id)
+    ).first()
