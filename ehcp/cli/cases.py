@@ -85,6 +85,33 @@ def _wake(flow_run_id: str | None) -> None:
         stdout.print(f"The case's run was not resumed ({outcome}); the sweep will wake it within 15 minutes.")
 
 
+def _checked_file(path: Path):
+    from ehcp.portal.uploads import UploadRefused, check_upload
+
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        fail(f"--file: cannot read {path}: {error.strerror}")
+    try:
+        return check_upload(path.name, content, max_bytes=settings().portal_max_upload_bytes)
+    except UploadRefused as refused:
+        fail(f"--file: {refused}")
+
+
+def _submission(session, *, key, texts, file, received, **kw) -> None:
+    from ehcp.portal.submit import record_by_coordinator
+
+    record_by_coordinator(
+        session,
+        key=key,
+        sections=texts,
+        file=file,
+        received_on=received.date(),
+        document_store=settings().var_dir / "documents",
+        **kw,
+    )
+
+
 def decide(
     ref: Ref,
     decision: Annotated[Decision, typer.Argument(help="assess, not-assess, issue or not-issue.")],
@@ -117,12 +144,35 @@ def advice_record(
         str, typer.Argument(help="The advice request's key, e.g. health (see `ehcp timeline --case`).")
     ],
     received: Annotated[datetime, typer.Option(formats=DATE_FORMATS, help="The day the advice arrived.")],
+    file: Annotated[
+        Path | None, typer.Option(help="The advice document (PDF or Word) to keep with it.")
+    ] = None,
+    section: Annotated[
+        list[str] | None,
+        typer.Option(help='Advice text for a plan section, as CODE=TEXT (e.g. C="..."); repeatable.'),
+    ] = None,
 ) -> None:
-    """Record advice received by post or email."""
+    """Record advice received by post or email, optionally with its document and text per plan section."""
+    if file is None and not section:
+        _record(
+            ref,
+            lambda session, **kw: crud.record_advice_received(
+                session, key=key, received_on=received.date(), **kw
+            ),
+            f"advice {key} received",
+        )
+        return
+    checked = _checked_file(file) if file is not None else None
+    texts = {}
+    for item in section or []:
+        code, sep, text = item.partition("=")
+        if not sep or not code.strip():
+            fail(f"--section: expected CODE=TEXT, got {item!r}")
+        texts[code.strip().upper()] = text
     _record(
         ref,
-        lambda session, **kw: crud.record_advice_received(
-            session, key=key, received_on=received.date(), **kw
+        lambda session, **kw: _submission(
+            session, key=key, texts=texts, file=checked, received=received, **kw
         ),
         f"advice {key} received",
     )

@@ -8,7 +8,7 @@ a reused link, is refused with `AlreadyReceived` and changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, AdviceSubmission, Case
+from ehcp.domain.advice_sections import sections_for
 from ehcp.errors import InvalidInput
 from ehcp.portal.uploads import CheckedFile
 from ehcp.timesource import LONDON
@@ -48,8 +49,17 @@ def record_submission(
     document_store: Path,
     now: datetime,
     actor: str,
+    received_on: date | None = None,
 ) -> AdviceSubmission:
+    """`received_on` defaults to today; a coordinator recording post or email gives the day it came."""
     sections = {code: text.strip() for code, text in sections.items() if text and text.strip()}
+    allowed = {section.code for section in sections_for(advice.role)}
+    unknown = sorted(set(sections) - allowed)
+    if unknown:
+        raise InvalidInput.one(
+            "sections",
+            f"{advice.role} advice informs sections {', '.join(sorted(allowed))}, not {', '.join(unknown)}",
+        )
     if not sections and file is None:
         raise InvalidInput.one("sections", "give the advice as text, as a file, or both")
     if advice.received_on is not None or _existing(session, advice) is not None:
@@ -74,7 +84,7 @@ def record_submission(
             session,
             case=case,
             key=advice.key,
-            received_on=now.astimezone(LONDON).date(),
+            received_on=received_on or now.astimezone(LONDON).date(),
             council=council,
             now=now,
             actor=actor,
@@ -93,3 +103,41 @@ def _existing(session: Session, advice: AdviceRequest) -> AdviceSubmission | Non
     return session.exec(
         select(AdviceSubmission).where(AdviceSubmission.advice_request_id == advice.id)
     ).first()
+
+
+def record_by_coordinator(
+    session: Session,
+    *,
+    case: Case,
+    key: str,
+    sections: dict[str, str],
+    file: CheckedFile | None,
+    received_on: date,
+    council: Council,
+    document_store: Path,
+    now: datetime,
+    actor: str,
+) -> AdviceSubmission:
+    """Advice that came by post or email, typed up and/or scanned by a coordinator
+    (`ehcp advice record --section/--file` and the case API)."""
+    advice = session.exec(
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == key)
+    ).first()
+    if advice is None:
+        raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
+    try:
+        return record_submission(
+            session,
+            advice=advice,
+            sections=sections,
+            file=file,
+            via="coordinator",
+            council=council,
+            document_store=document_store,
+            now=now,
+            actor=actor,
+            received_on=received_on,
+        )
+    except AlreadyReceived as already:
+        message = f"advice {key!r} was already recorded as received on {already.received_on}"
+        raise InvalidInput.one("key", message) from None

@@ -34,6 +34,8 @@ class Recorded(BaseModel):
 class AdviceReceived(BaseModel):
     model_config = ConfigDict(extra="forbid")
     received_on: date
+    # The advice's text by plan section code (e.g. {"C": "...", "G": "..."}), if typed up.
+    sections: dict[str, Annotated[str, Field(max_length=20_000)]] | None = None
 
 
 class DraftServed(BaseModel):
@@ -109,7 +111,23 @@ def record_decision(ref: str, decision: DecisionIn, writer: Writer) -> Recorded:
 
 @router.post("/{ref}/advice/{key}/received", response_model=Recorded)
 def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Writer) -> Recorded:
-    """Record advice received by post or email."""
+    """Record advice received by post or email, with its text by plan section if given."""
+    if body.sections:
+        from ehcp.portal.submit import record_by_coordinator
+        from ehcp.settings import get_settings
+
+        return writer.apply(
+            ref,
+            lambda s, **kw: record_by_coordinator(
+                s,
+                key=key,
+                sections=body.sections,
+                file=None,
+                received_on=body.received_on,
+                document_store=get_settings().var_dir / "documents",
+                **kw,
+            ),
+        )
     return writer.apply(
         ref, lambda s, **kw: crud.record_advice_received(s, key=key, received_on=body.received_on, **kw)
     )

@@ -90,3 +90,86 @@ def test_the_caseload_lists_open_cases_with_their_next_due_date(ref):
     result = runner.invoke(app, ["cases"])
     assert result.exit_code == 0
     assert ref in result.stdout and "considering" in result.stdout and "2026-02-16" in result.stdout
+
+
+def _assessing(engine, ref) -> None:
+    result = runner.invoke(app, ["decide", ref, "assess", "--on", "2026-02-10"])
+    assert result.exit_code == 0, result.output
+    from ehcp.council.config import load_council
+    from ehcp.db.inputs import AdviceRequestIn
+    from tests.conftest import EXAMPLE_COUNCIL_DIR
+
+    with session_for(engine) as session:
+        crud.request_advice(
+            session,
+            case=crud.require_case(session, ref=ref),
+            advice=AdviceRequestIn(
+                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 10)
+            ),
+            council=load_council(EXAMPLE_COUNCIL_DIR),
+            now=timesource.now(),
+            actor="test",
+        )
+
+
+def test_advice_received_by_post_is_kept_with_its_document_and_section_text(engine, ref, tmp_path):
+    from sqlmodel import select
+
+    from ehcp.db.models import AdviceSubmission
+
+    _assessing(engine, ref)
+    letter = tmp_path / "health-advice.pdf"
+    letter.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    result = runner.invoke(
+        app,
+        [
+            "advice",
+            "record",
+            ref,
+            "health",
+            "--received",
+            "2026-02-27",
+            "--file",
+            str(letter),
+            "--section",
+            "C=Hearing loss, both ears.",
+            "--section",
+            "g=Audiology review yearly.",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with session_for(engine) as session:
+        [submission] = session.exec(select(AdviceSubmission)).all()
+        assert submission.submitted_via == "coordinator" and submission.file_media_type == "application/pdf"
+        assert submission.sections == {"C": "Hearing loss, both ears.", "G": "Audiology review yearly."}
+    case, events = stored(engine, ref)
+    assert events[-1].kind == "advice_received" and events[-1].occurred_on == date(2026, 2, 27)
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--section", "D=social care text"], "informs sections C, G, not D"),
+        (["--section", "no equals sign"], "--section"),
+        (["--file", "{png}"], "must be a PDF or Word document"),
+    ],
+)
+def test_advice_with_a_wrong_section_or_file_is_refused_and_nothing_is_kept(
+    engine, ref, tmp_path, extra, named
+):
+    _assessing(engine, ref)
+    png = tmp_path / "scan.pdf"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
+    before = stored(engine, ref)[1]
+    args = [
+        "advice",
+        "record",
+        ref,
+        "health",
+        "--received",
+        "2026-02-27",
+        *[a.format(png=png) for a in extra],
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and named in result.output.replace("\n", " ")
+    assert len(stored(engine, ref)[1]) == len(before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import httpx
 import pytest
@@ -84,3 +85,50 @@ def test_the_api_needs_the_token(api, ref, header):
     headers = {"Authorization": header} if header else {}
     response = httpx.get(f"{api.base_url}/api/cases/{ref}/timeline", headers=headers)
     assert response.status_code == 401
+
+
+def test_advice_typed_up_by_a_coordinator_is_kept_by_plan_section(api, ref, engine, council):
+    from sqlmodel import select
+
+    from ehcp.db.engine import session_for
+    from ehcp.db.inputs import AdviceRequestIn, DecisionIn
+    from ehcp.db.models import AdviceSubmission
+
+    now = timesource.parse_instant("2026-03-01T09:00:00+00:00")
+    with session_for(engine) as session:
+        case = crud.require_case(session, ref=ref)
+        crud.record_decision(
+            session,
+            case=case,
+            decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 10)),
+            council=council,
+            now=now,
+            actor="test",
+        )
+        crud.request_advice(
+            session,
+            case=case,
+            advice=AdviceRequestIn(
+                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 10)
+            ),
+            council=council,
+            now=now,
+            actor="test",
+        )
+    with timesource.frozen_at(now):
+        wrong = api.post(
+            f"/api/cases/{ref}/advice/health/received",
+            json={"received_on": "2026-02-27", "sections": {"H1": "not a health section"}},
+        )
+        assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "sections"]
+        right = api.post(
+            f"/api/cases/{ref}/advice/health/received",
+            json={"received_on": "2026-02-27", "sections": {"C": "Asthma; inhaler at school."}},
+        )
+    assert right.status_code == 200, right.text
+    with session_for(engine) as session:
+        [submission] = session.exec(select(AdviceSubmission)).all()
+    assert (
+        submission.sections == {"C": "Asthma; inhaler at school."}
+        and submission.submitted_via == "coordinator"
+    )
