@@ -14,6 +14,16 @@ rm -rf "$ROOT/static/govuk"
 mkdir -p "$ROOT/static/govuk"
 cp "$DIST/govuk-frontend.min.css" "$DIST/govuk-frontend.min.js" "$ROOT/static/govuk/"
 cp -r "$DIST/assets" "$ROOT/static/govuk/assets"
+# The GDS Transport typeface is licensed for services on GOV.UK only; a council's
+# service is not one. Drop its @font-face rules and files: the CSS's own font stack
+# then falls back to Arial, as the Design System advises for services off GOV.UK.
+python3 - "$ROOT/static/govuk/govuk-frontend.min.css" <<'PY'
+import re, sys
+path = sys.argv[1]
+css = open(path, encoding="utf-8").read()
+open(path, "w", encoding="utf-8").write(re.sub(r"@font-face\{[^}]*\}", "", css))
+PY
+rm -rf "$ROOT/static/govuk/assets/fonts"
 cp "$WORK/package/LICENSE.txt" "$ROOT/static/govuk/LICENSE.txt" 2>/dev/null || true
 echo "$VERSION" > "$ROOT/static/govuk/VERSION"
 echo "Vendored govuk-frontend $VERSION into static/govuk/"
