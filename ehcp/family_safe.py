@@ -1,0 +1,148 @@
+"""The family-safe view of a case: the only thing family-facing documents are given.
+
+Built field by field from the case store, naming each field it copies, so a note
+added to a table later is not in it unless someone adds it here on purpose. It
+never reads `internal_note`, `evidence_note` or staff case notes; a test plants a
+marked note in every one of those and searches the rendered view for it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, select
+
+from ehcp.council.config import Council
+from ehcp.db.models import (
+    AdviceRequest,
+    AdviceSubmission,
+    Case,
+    Child,
+    Decision,
+    FamilyContact,
+    StatutoryException,
+)
+from ehcp.domain.clock import Timeline
+from ehcp.domain.grounds import GROUND_BASIS, ExceptionGround
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChildView(_View):
+    given_names: str
+    family_name: str
+    date_of_birth: date
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+
+class AdviceView(_View):
+    role: str
+    organisation: str
+    requested_on: date
+    due_on: date
+    received_on: date | None
+    existing_advice_accepted: bool
+    sections: dict[str, str]  # what the contributor wrote for each plan section
+    has_document: bool
+
+
+class DecisionView(_View):
+    kind: str
+    outcome: str
+    decided_on: date
+    reasons: str | None  # written for the family; the internal note is not here
+
+
+class ExceptionView(_View):
+    ground: str  # the ground in words, with its regulation
+    starts_on: date
+    ends_on: date | None
+    explanation: str | None  # written for the family; the evidence note is not here
+
+
+class FamilyView(_View):
+    case_ref: str
+    council: str
+    send_team_email: str
+    received_on: date
+    child: ChildView | None
+    family_names: tuple[str, ...]
+    setting_name: str | None
+    named_setting: str | None
+    decide_by: date | None
+    final_by: date | None
+    draft_served_on: date | None
+    final_issued_on: date | None
+    decisions: tuple[DecisionView, ...]
+    advice: tuple[AdviceView, ...]
+    exceptions: tuple[ExceptionView, ...]
+
+
+def family_view(session: Session, *, case: Case, council: Council, timeline: Timeline) -> FamilyView:
+    child = session.exec(select(Child).where(Child.case_id == case.id)).first()
+    family = session.exec(
+        select(FamilyContact.full_name).where(FamilyContact.case_id == case.id).order_by(FamilyContact.id)
+    ).all()
+    submissions = {
+        row.advice_request_id: row
+        for row in session.exec(select(AdviceSubmission).where(AdviceSubmission.case_id == case.id))
+    }
+    advice = session.exec(
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id).order_by(AdviceRequest.id)
+    ).all()
+    decisions = session.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id)).all()
+    exceptions = session.exec(
+        select(StatutoryException)
+        .where(StatutoryException.case_id == case.id)
+        .order_by(StatutoryException.id)
+    ).all()
+    return FamilyView(
+        case_ref=case.ref,
+        council=council.name,
+        send_team_email=str(council.send_team.email),
+        received_on=case.received_on,
+        child=ChildView(
+            given_names=child.given_names, family_name=child.family_name, date_of_birth=child.date_of_birth
+        )
+        if child
+        else None,
+        family_names=tuple(family),
+        setting_name=case.setting_name,
+        named_setting=case.named_setting,
+        decide_by=timeline.limit("decision_to_assess").due_on,
+        final_by=timeline.limit("final_plan").due_on,
+        draft_served_on=case.draft_served_on,
+        final_issued_on=case.final_issued_on,
+        decisions=tuple(
+            DecisionView(kind=row.kind, outcome=row.outcome, decided_on=row.decided_on, reasons=row.reasons)
+            for row in decisions
+        ),
+        advice=tuple(
+            AdviceView(
+                role=row.role,
+                organisation=row.organisation,
+                requested_on=row.requested_on,
+                due_on=row.due_on,
+                received_on=row.received_on,
+                existing_advice_accepted=row.existing_advice_accepted,
+                sections=dict(submissions[row.id].sections) if row.id in submissions else {},
+                has_document=row.id in submissions and submissions[row.id].file_path is not None,
+            )
+            for row in advice
+        ),
+        exceptions=tuple(
+            ExceptionView(
+                ground=GROUND_BASIS[ExceptionGround(row.ground)],
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+                explanation=row.family_explanation,
+            )
+            for row in exceptions
+        ),
+    )

@@ -1,0 +1,198 @@
+"""Family-safe by construction: internal notes never reach what a family is sent, and the plan
+shows a gap, not silence, where advice is missing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from ehcp.case_runner import reconcile
+from ehcp.db import crud
+from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
+from ehcp.db.models import AdviceRequest, CaseNote, OutboundMessage, SettingConsultation
+from ehcp.domain.ehc_plan import build_plan, year_group
+from ehcp.family_safe import family_view
+from ehcp.portal.submit import record_submission
+from tests.db.factories import case_open
+
+MARK = "INTERNAL-ONLY-7f3a"
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10)
+
+
+def test_the_year_group_follows_the_english_school_year():
+    assert year_group(date(2017, 3, 14), date(2026, 3, 1)) == 4
+    assert year_group(date(2016, 9, 1), date(2026, 3, 1)) == 4  # oldest in the year
+    assert year_group(date(2016, 8, 31), date(2026, 3, 1)) == 5  # youngest in the year above
+    assert year_group(date(2012, 12, 1), date(2026, 9, 1)) == 9
+
+
+def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(session, council, tmp_path):
+    store = tmp_path / "documents"
+    case = crud.open_case(
+        session,
+        request=case_open(setting_email="senco@example.sch.uk"),
+        council=council,
+        now=at(date(2026, 1, 5)),
+        actor="test",
+    )
+    session.add(
+        CaseNote(
+            case_id=case.id, author="officer", body=f"{MARK} staff note", created_at=at(date(2026, 1, 6))
+        )
+    )
+    session.commit()
+    crud.record_decision(
+        session,
+        case=case,
+        council=council,
+        now=at(date(2026, 2, 2)),
+        actor="test",
+        decision=DecisionIn(
+            kind="assessment",
+            outcome="assess",
+            decided_on=date(2026, 2, 2),
+            reasons="We agree an assessment is needed.",
+            internal_note=f"{MARK} panel",
+        ),
+    )
+    reconcile(session, ref=case.ref, council=council, now=at(date(2026, 2, 2)), document_store=store)
+    for row in session.exec(select(AdviceRequest)):
+        row.internal_note = f"{MARK} advice {row.key}"
+        session.add(row)
+    session.commit()
+    crud.record_exception(
+        session,
+        case=case,
+        council=council,
+        now=at(date(2026, 2, 20)),
+        actor="test",
+        exception=ExceptionIn(
+            ground="exceptional_personal_circumstances",
+            starts_on=date(2026, 2, 20),
+            evidence_note=f"{MARK} evidence",
+            family_explanation="A family bereavement.",
+        ),
+    )
+    social_care = session.exec(select(AdviceRequest).where(AdviceRequest.key == "social-care")).one()
+    record_submission(
+        session,
+        advice=social_care,
+        sections={"D": "Respite needs."},
+        file=None,
+        via="portal",
+        council=council,
+        document_store=store,
+        now=at(date(2026, 3, 2)),
+        actor="test",
+    )
+    crud.record_decision(
+        session,
+        case=case,
+        council=council,
+        now=at(date(2026, 3, 30)),
+        actor="test",
+        decision=DecisionIn(
+            kind="issue", outcome="issue", decided_on=date(2026, 3, 30), internal_note=f"{MARK} issue"
+        ),
+    )
+    crud.record_draft_served(
+        session,
+        case=case,
+        served_on=date(2026, 4, 1),
+        council=council,
+        now=at(date(2026, 4, 1)),
+        actor="test",
+    )
+    crud.record_consultation(
+        session,
+        case=case,
+        council=council,
+        now=at(date(2026, 4, 1)),
+        actor="test",
+        consultation=ConsultationIn(
+            key="oak", setting_name="Oak Academy", contact_email="a@oak.sch.uk", sent_on=date(2026, 4, 1)
+        ),
+    )
+    for row in session.exec(select(SettingConsultation)):
+        row.internal_note = f"{MARK} consultation"
+        session.add(row)
+    session.commit()
+    reconcile(session, ref=case.ref, council=council, now=at(date(2026, 4, 1)), document_store=store)
+
+    timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 4, 1))
+    view = family_view(session, case=case, council=council, timeline=timeline)
+    dumped = view.model_dump_json()
+    assert "We agree an assessment is needed." in dumped and "A family bereavement." in dumped  # it looks
+    assert "Respite needs." in dumped
+    assert MARK not in dumped
+    family_mail = session.exec(
+        select(OutboundMessage).where(OutboundMessage.recipient_role == "family")
+    ).all()
+    assert {row.purpose for row in family_mail} >= {"acknowledgement", "exception_applied", "draft_plan"}
+    for row in family_mail:
+        assert MARK not in row.body_text and MARK not in (row.body_html or ""), row.purpose
+    letters = list(store.rglob("*.txt"))
+    assert letters and all(MARK not in path.read_text() for path in letters)
+
+
+def test_the_plan_shows_who_owes_missing_advice_and_names_the_setting_only_when_final(
+    session, council, tmp_path
+):
+    store = tmp_path / "documents"
+    case = crud.open_case(
+        session,
+        request=case_open(setting_email="senco@example.sch.uk"),
+        council=council,
+        now=at(date(2026, 1, 5)),
+        actor="test",
+    )
+    crud.record_decision(
+        session,
+        case=case,
+        council=council,
+        now=at(date(2026, 2, 2)),
+        actor="test",
+        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 2)),
+    )
+    reconcile(session, ref=case.ref, council=council, now=at(date(2026, 2, 2)), document_store=store)
+    setting = session.exec(select(AdviceRequest).where(AdviceRequest.key == "setting")).one()
+    record_submission(
+        session,
+        advice=setting,
+        sections={"B": "Dyslexia.", "F": "Daily phonics."},
+        file=None,
+        via="portal",
+        council=council,
+        document_store=store,
+        now=at(date(2026, 3, 1)),
+        actor="test",
+    )
+    timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 3, 20))
+    view = family_view(session, case=case, council=council, timeline=timeline)
+
+    draft = build_plan(view, final=False, on=date(2026, 3, 20))
+    assert [c.text for c in draft.section("B").contributions] == ["Dyslexia."]
+    health_gaps = draft.section("C").gaps
+    assert [(gap.role, gap.due_on) for gap in health_gaps] == [("health", date(2026, 3, 16))]
+    assert "Integrated Care Board" in health_gaps[0].organisation
+    assert draft.section("I").text == "" and not draft.preparation_for_adulthood
+    assert len(draft.advice) == 5  # K lists every request, received or not
+    assert {gap.role for gap in draft.gaps} == {
+        "health",
+        "psychological",
+        "social_care",
+        "parent_or_young_person",
+    }
+
+    final = build_plan(
+        view.model_copy(update={"named_setting": "Oak Academy"}), final=True, on=date(2026, 5, 1)
+    )
+    assert final.section("I").text == "Oak Academy"
+    older = view.model_copy(
+        update={"child": view.child.model_copy(update={"date_of_birth": date(2011, 10, 1)})}
+    )
+    assert build_plan(older, final=False, on=date(2026, 3, 20)).preparation_for_adulthood
