@@ -23,6 +23,7 @@ functions (run_deployment, ...) return coroutines: pass `_sync=True` or call the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import re
@@ -119,8 +120,8 @@ def resume_flow_run(page: Page, values: Mapping[str, FieldValue], *, timeout_s: 
     bool sets a switch; int/float a number; date is typed as yyyy-MM-dd. datetime is not
     supported (the UI offers only a calendar and 5-minute clock buttons).
 
-    Returns once the page shows the run no longer suspended ("Resuming"), so a following
-    wait_for_state(page, "Suspended") waits for the next suspension, not the old one.
+    Returns once the page shows the run no longer suspended ("Resuming"), or after 10 s if
+    the run was quick enough to suspend again unseen; check the outcome in the case store.
     Raises AssertionError with the UI's message if the server rejects the input.
     """
     dialog = _open_resume_dialog(page, timeout_s)
@@ -138,8 +139,13 @@ def resume_flow_run(page: Page, values: Mapping[str, FieldValue], *, timeout_s: 
         if time.monotonic() > deadline:
             raise AssertionError("the Resume dialog neither closed nor showed an error")
         page.wait_for_timeout(100)
-    # Resuming refetches the run at once, and it needs seconds to start and suspend again.
-    expect(_state_badge(page)).not_to_have_text(PAUSED_STATES, timeout=10_000)
+    # Resuming refetches the run at once, and it needs seconds to start and suspend again,
+    # so the badge normally leaves "Suspended" for a while. But a short look can resume, run
+    # and suspend again between two of the UI's polls, and then the badge never changes:
+    # that is success too, so a badge still "Suspended" after 10 s is not an error here.
+    # Callers check the outcome where it is recorded (the case store), not on the badge.
+    with contextlib.suppress(AssertionError):
+        expect(_state_badge(page)).not_to_have_text(PAUSED_STATES, timeout=10_000)
 
 
 def _breadcrumb(page: Page) -> Locator:
