@@ -1,8 +1,9 @@
 """Start the project's services on embedded defaults and keep them running together.
 
-For now: the case database (migrated) and the Prefect server on SQLite. Later
-issues add the served flows, the local SMTP server and the intake web app here,
-so that one command still brings up the whole.
+`ehcp up` migrates the case database, then starts each service as a child process
+and waits until it is ready: the local SMTP server (when EHC_LOCAL_MAIL_SERVER is
+true; ready when its port takes connections), the Prefect server on SQLite, the
+served flows and the web app. If one stops, all are stopped, in reverse order.
 """
 
 from __future__ import annotations
@@ -178,8 +179,6 @@ def web_app(settings: Settings) -> Service:
 
 
 def port_accepts(host: str, port: int) -> bool:
-    import socket
-
     try:
         with socket.create_connection((host, port), timeout=1.0):
             return True

@@ -15,6 +15,9 @@ import httpx
 import pytest
 
 from ehcp.db import migrate
+from ehcp.mail.local_server import local_mail_server as running_mail_server
+from ehcp.settings import Settings
+from ehcp.supervisor import local_mail_server
 from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.slow
@@ -89,3 +92,12 @@ def test_up_refuses_a_malformed_configuration_before_starting_anything(tmp_path)
     assert process.returncode == 2
     assert "council.yaml:1" in output.replace("\n", "") and "name" in output
     assert not (tmp_path / "var" / "ehcp.sqlite3").exists()
+
+
+def test_the_local_mail_server_is_supervised_as_ehcp_mail_serve_ready_when_its_port_answers(tmp_path):
+    settings = Settings(var_dir=tmp_path / "var", smtp_port=free_port())
+    service = local_mail_server(settings)
+    assert service.name == "mail" and service.argv == [EHCP, "mail", "serve"]
+    assert not service.is_ready()  # nothing listens yet
+    with running_mail_server(settings):
+        assert service.is_ready()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from ehcp import timesource
 from ehcp.cli.common import council, settings, stdout
@@ -24,7 +25,9 @@ def serve() -> None:
 
 @app.command("send")
 def send() -> None:
-    """Send every message due in the outbox now (the sweep does this every 15 minutes)."""
+    """Send every message due in the outbox now (the sweep does this every 15 minutes).
+
+    Exits 1 when the relay refused a message for good (its case's run tells the coordinator)."""
     from ehcp.db.engine import make_engine, session_for
     from ehcp.mail.delivery import deliver_sync
     from ehcp.mail.transport import SmtpTransport
@@ -38,9 +41,13 @@ def send() -> None:
             settings=current,
             now=timesource.now(),
         )
+    counts = report.counts
     stdout.print(
-        f"Sent {len(report.sent)}, deferred {len(report.deferred)} (will retry), "
-        f"failed {len(report.failed)}, waiting for a document {len(report.waiting)}."
+        f"Sent {counts['sent']}, deferred {counts['deferred']} (will retry), "
+        f"failed {counts['failed']}, waiting for a document {counts['waiting']}."
     )
+    # Keys and SMTP replies only (addresses are stripped from replies): safe on a terminal.
+    for key, error in report.errors.items():
+        stdout.print(f"  {key}: {escape(error)}", soft_wrap=True)
     if report.failed:
         raise typer.Exit(1)

@@ -2,6 +2,9 @@
 
 The Message-ID comes from the row (it derives from the outbox key), so every copy of
 a message, however often a crashed worker re-sends it, is recognisably the same one.
+Headers carry no personal data beyond To: From is the SEND team's shared inbox, the
+Subject was written by the templates (reference and purpose, never a name), and the
+Date is the injected clock's, so a composed message is a pure function of its inputs.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ def compose(
     attachments: list[tuple[str, str, bytes]],
     now: datetime,
 ) -> EmailMessage:
-    """`attachments` are (file name, media type, content)."""
+    """Plain text, an HTML alternative when the row has one, then the attachments,
+    each (file name, media type, content)."""
     message = EmailMessage()
     message["From"] = formataddr((sender.organisation, str(sender.email)))
     message["To"] = row.recipient_address

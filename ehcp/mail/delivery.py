@@ -1,26 +1,42 @@
 """Send the outbox: claim each due row, send it, record what happened.
 
-Exactly one copy: a row is claimed (queued -> sending) by a compare-and-set
-UPDATE before any SMTP is spoken, so two deliverers (a case's run and the sweep)
-never both send it, and a sent row is never sent again. The one gap no outbox can
-close is a worker dying after the relay accepted a message but before the row is
-marked sent: once that claim is older than EHC_SMTP_CLAIM_STALE_SECONDS the row is
-sent again, with the same Message-ID (it derives from the outbox key), so the copy
-is recognisably the same message; the local development server keeps one file per
-Message-ID. On the wire this is at-least-once, deduplicable by Message-ID.
+Exactly one copy, as far as the outbox can promise it: a row is claimed
+(queued -> sending, attempts + 1) by a compare-and-set UPDATE before any SMTP is
+spoken, so two deliverers (a case's run and the sweep, say) never both send it,
+and a sent or failed row is never sent again.
+
+The one gap no outbox can close is a worker dying after the relay said "250" but
+before the row was marked sent. Once that claim is older than
+EHC_SMTP_CLAIM_STALE_SECONDS the row is sent again, with the same Message-ID (it
+derives from the outbox key), so the copy is recognisably the same message: on the
+wire this is at-least-once, deduplicable by Message-ID (the local development
+server keeps one file per Message-ID). The stale limit must stay longer than one
+row's worst send (attempts x timeout + waits; about 2 minutes on the defaults), or
+a slow but living worker's claim would be taken over.
 
 Transient failures (4xx, connection trouble) are retried with backoff inside one
 pass (tenacity), then the row goes back to the queue with a later next_attempt_at
-for the sweep's delivery. A permanent failure (5xx) marks the row failed, writes
-the chronology, and sets the case's wake_at so its run looks again and tells the
-coordinator (the planner queues that alert from the failed row).
+for a later pass (the sweep's). A permanent failure (5xx) marks the row failed,
+writes the chronology, and sets the case's wake_at so its run looks again; that
+look's planner tells the coordinator from the failed row (nothing is queued here).
+
+A message whose attachment is not drafted yet is left queued, unclaimed, for a
+later pass: a letter the family must receive is never silently dropped from its
+email. (Documents are drafted in the same look that queues the email, so this is
+a moment's wait, not a real one.)
+
+`now` is injected; nothing here reads the wall clock. Nothing written here (events,
+errors, log lines) carries an address or a name: roles, purposes, keys and codes only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import and_, or_, update
@@ -31,20 +47,107 @@ from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.models import Case, Document, OutboundMessage
 from ehcp.mail.compose import compose
-from ehcp.mail.transport import PermanentSendError, TransientSendError, Transport
+from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
+from ehcp.timesource import LONDON
+
+log = logging.getLogger("ehcp.mail.delivery")
 
 ACTOR = "system:mail"
+# After a pass's retries, a transient failure waits 15 minutes per attempt so far, at most 6 hours.
 DEFER_STEP = timedelta(minutes=15)
 DEFER_MAX = timedelta(hours=6)
+ENHANCED_STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
 
 
 @dataclass
 class DeliveryReport:
-    sent: list[str] = field(default_factory=list)  # outbox keys
-    deferred: list[str] = field(default_factory=list)  # transient failure: queued for later
-    failed: list[str] = field(default_factory=list)  # permanent failure
-    waiting: list[str] = field(default_factory=list)  # its attachment is not drafted yet
+    """Outbox keys (no personal data in them) by what happened to each."""
+
+    sent: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # transient failure: queued for a later pass
+    failed: list[str] = field(default_factory=list)  # permanent failure: never retried
+    waiting: list[str] = field(default_factory=list)  # the document it carries is not ready
+    errors: dict[str, str] = field(default_factory=dict)  # key -> SMTP code and reason, no address
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "sent": len(self.sent),
+            "deferred": len(self.deferred),
+            "failed": len(self.failed),
+            "waiting": len(self.waiting),
+        }
+
+
+async def deliver(
+    session: Session,
+    *,
+    transport: Transport,
+    council: Council,
+    settings: Settings,
+    now: datetime,
+    case_id: int | None = None,
+    limit: int = 200,
+) -> DeliveryReport:
+    """Send every due row (or only one case's), one at a time, and say what happened to each."""
+    report = DeliveryReport()
+    for row in due_rows(session, now=now, settings=settings, case_id=case_id, limit=limit):
+        attachments = _attachments(session, row)
+        if attachments is None:
+            report.waiting.append(row.key)
+            continue
+        # Composed before the claim, so a message that cannot be built never holds one.
+        message = compose(row, sender=council.send_team, attachments=attachments, now=now)
+        if not _claim(session, row=row, now=now, settings=settings):
+            continue  # another deliverer took it first
+        try:
+            await _send_with_retries(transport, message, settings=settings)
+        except TransientSendError as error:
+            _deferred(session, row=row, now=now, error=error)
+            report.deferred.append(row.key)
+            report.errors[row.key] = str(error)
+        except PermanentSendError as error:
+            _failed(session, row=row, now=now, error=error)
+            report.failed.append(row.key)
+            report.errors[row.key] = str(error)
+        else:
+            _sent(session, row=row, now=now)
+            report.sent.append(row.key)
+    return report
+
+
+def deliver_sync(
+    session: Session,
+    *,
+    transport: Transport,
+    council: Council,
+    settings: Settings,
+    now: datetime,
+    case_id: int | None = None,
+    limit: int = 200,
+) -> DeliveryReport:
+    """`deliver` for synchronous callers (Prefect tasks, the CLI): runs it in its own event loop."""
+    return asyncio.run(
+        deliver(
+            session,
+            transport=transport,
+            council=council,
+            settings=settings,
+            now=now,
+            case_id=case_id,
+            limit=limit,
+        )
+    )
+
+
+def due_rows(
+    session: Session, *, now: datetime, settings: Settings, case_id: int | None = None, limit: int = 200
+) -> list[OutboundMessage]:
+    query = select(OutboundMessage).where(_is_due(now=now, settings=settings))
+    if case_id is not None:
+        query = query.where(OutboundMessage.case_id == case_id)
+    return list(session.exec(query.order_by(OutboundMessage.id).limit(limit)))
 
 
 def _is_due(*, now: datetime, settings: Settings):
@@ -59,63 +162,25 @@ def _is_due(*, now: datetime, settings: Settings):
     )
 
 
-def due_rows(session: Session, *, now: datetime, settings: Settings, case_id: int | None, limit: int):
-    query = select(OutboundMessage).where(_is_due(now=now, settings=settings))
-    if case_id is not None:
-        query = query.where(OutboundMessage.case_id == case_id)
-    return list(session.exec(query.order_by(OutboundMessage.id).limit(limit)))
-
-
-async def deliver(
-    session: Session,
-    *,
-    transport: Transport,
-    council: Council,
-    settings: Settings,
-    now: datetime,
-    case_id: int | None = None,
-    limit: int = 200,
-) -> DeliveryReport:
-    report = DeliveryReport()
-    for row in due_rows(session, now=now, settings=settings, case_id=case_id, limit=limit):
-        attachments = _attachments(session, row)
-        if attachments is None:
-            report.waiting.append(row.key)
-            continue
-        if not _claim(session, row, now, settings):
-            continue  # another deliverer has it
-        message = compose(row, sender=council.send_team, attachments=attachments, now=now)
-        try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(TransientSendError),
-                stop=stop_after_attempt(settings.smtp_attempts),
-                wait=wait_exponential(
-                    multiplier=settings.smtp_retry_wait_seconds, max=settings.smtp_retry_wait_max_seconds
-                ),
-                reraise=True,
-            ):
-                with attempt:
-                    await transport.send(message)
-        except TransientSendError as error:
-            _deferred(session, row, now, str(error))
-            report.deferred.append(row.key)
-        except PermanentSendError as error:
-            _failed(session, row, now, str(error))
-            report.failed.append(row.key)
-        else:
-            _sent(session, row, now)
-            report.sent.append(row.key)
-    return report
-
-
-def deliver_sync(session: Session, **kwargs) -> DeliveryReport:
-    """`deliver` for synchronous callers (Prefect tasks, the CLI)."""
-    return asyncio.run(deliver(session, **kwargs))
+async def _send_with_retries(transport: Transport, message: EmailMessage, *, settings: Settings) -> None:
+    """Transient failures are tried again within this pass; the last one is raised.
+    Tests set EHC_SMTP_RETRY_WAIT_SECONDS=0 so retries do not wait."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(TransientSendError),
+        stop=stop_after_attempt(settings.smtp_attempts),
+        wait=wait_exponential(
+            multiplier=settings.smtp_retry_wait_seconds,
+            min=settings.smtp_retry_wait_seconds,
+            max=settings.smtp_retry_wait_max_seconds,
+        ),
+        reraise=True,
+    ):
+        with attempt:
+            await transport.send(message)
 
 
 def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str, bytes]] | None:
-    """The row's attachment, or None while the document it names is not drafted yet
-    (it is drafted in the same look, so this is a moment's wait, never a silent omission)."""
+    """(file name, media type, content) for the row's document; None while it is not ready."""
     if row.attach_document is None:
         return []
     document = session.exec(
@@ -124,10 +189,16 @@ def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str,
     if document is None:
         return None
     path = Path(document.storage_path)
-    return [(path.name, document.media_type, path.read_bytes())]
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        # A missing file is our fault, not the relay's: keep the message, keep the pass going.
+        log.warning("%s: its %s cannot be read (%s)", row.key, row.attach_document, type(error).__name__)
+        return None
+    return [(path.name, document.media_type, content)]
 
 
-def _claim(session: Session, row: OutboundMessage, now: datetime, settings: Settings) -> bool:
+def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: Settings) -> bool:
     """Take the row if it is still due. The condition is checked by the UPDATE itself, not
     against the row as this session last saw it: after any commit the session reloads rows
     lazily, and would then "see" another worker's fresh claim as the state to replace."""
@@ -142,14 +213,14 @@ def _claim(session: Session, row: OutboundMessage, now: datetime, settings: Sett
     return claimed.rowcount == 1
 
 
-def _sent(session: Session, row: OutboundMessage, now: datetime) -> None:
-    row.state, row.sent_at, row.last_error = "sent", now, None
+def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
+    row.state, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
     session.add(row)
-    crud.record_event(
+    crud.record_event(  # commits the row and the event together
         session,
         case=session.get(Case, row.case_id),
         kind="message_sent",
-        occurred_on=now.date(),
+        occurred_on=now.astimezone(LONDON).date(),
         actor=ACTOR,
         now=now,
         summary=f"{_words(row.purpose).capitalize()} sent to {row.recipient_role}.",
@@ -157,30 +228,40 @@ def _sent(session: Session, row: OutboundMessage, now: datetime) -> None:
     )
 
 
-def _deferred(session: Session, row: OutboundMessage, now: datetime, error: str) -> None:
-    row.state, row.last_error = "queued", error
-    row.next_attempt_at = now + min(DEFER_STEP * row.attempts, DEFER_MAX)
+def _deferred(session: Session, *, row: OutboundMessage, now: datetime, error: TransientSendError) -> None:
+    row.state, row.last_error = "queued", str(error)
+    row.next_attempt_at = now + min(DEFER_STEP * max(row.attempts, 1), DEFER_MAX)
     session.add(row)
     session.commit()
+    log.warning("%s deferred until %s: %s", row.key, row.next_attempt_at.isoformat(), error)
 
 
-def _failed(session: Session, row: OutboundMessage, now: datetime, error: str) -> None:
-    row.state, row.failed_at, row.last_error = "failed", now, error
+def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: PermanentSendError) -> None:
+    row.state, row.failed_at, row.last_error = "failed", now, str(error)
     session.add(row)
     case = session.get(Case, row.case_id)
     case.wake_at = now  # its run must look again, and tell the coordinator
     session.add(case)
-    crud.record_event(
+    refusal = _code_words(error)
+    crud.record_event(  # commits the row, the wake and the event together
         session,
         case=case,
         kind="message_failed",
-        occurred_on=now.date(),
+        occurred_on=now.astimezone(LONDON).date(),
         actor=ACTOR,
         now=now,
-        summary=f"{_words(row.purpose).capitalize()} to {row.recipient_role} "
-        f"could not be delivered ({error}).",
-        detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role, "error": error},
+        # The code, not the server's words: they are the relay's, and may name someone.
+        summary=f"{_words(row.purpose).capitalize()} to {row.recipient_role} could not be "
+        f"delivered: the mail relay refused it for good ({refusal}).",
+        detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role, "smtp": refusal},
     )
+    log.warning("%s failed for good: %s", row.key, refusal)
+
+
+def _code_words(error: SendError) -> str:
+    """ "SMTP 550 5.1.1": the reply code and the enhanced status code when the relay gave one."""
+    enhanced = ENHANCED_STATUS.match(error.reason)
+    return " ".join(filter(None, ["SMTP", str(error.code), enhanced.group(0) if enhanced else None]))
 
 
 def _words(value: str) -> str:

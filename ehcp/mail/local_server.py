@@ -24,6 +24,9 @@ log = logging.getLogger("ehcp.mail.local")
 
 
 def file_name(message_id: str) -> str:
+    """A digest of the Message-ID: safe on any file system, and with no timestamp in it on
+    purpose, so a copy re-sent after a dead worker's claim (same Message-ID) overwrites the
+    first file instead of sitting beside it, and var/mail/ shows what a recipient would keep."""
     return hashlib.sha256(message_id.strip().encode()).hexdigest()[:32] + ".eml"
 
 
@@ -41,13 +44,18 @@ class SaveToFolder:
         temporary = path.with_suffix(".part")
         temporary.write_bytes(content)
         temporary.replace(path)  # whole files only, for readers watching the folder
-        log.info("saved %s", path.name)
+        log.info("saved %s", path.name)  # the file name only: the message is personal data
         return "250 Message accepted for delivery"
 
 
 @contextmanager
 def local_mail_server(settings: Settings) -> Iterator[Controller]:
-    # hostname given explicitly: left out, aiosmtpd may bind ::1 only.
+    """The server in a background thread, for as long as the block runs (tests use this)."""
+    # aiosmtpd logs every sender and recipient address at INFO on "mail.log": keep it to
+    # warnings, so the only line per message is ours, naming the file.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    # hostname given explicitly: left out, aiosmtpd may bind ::1 only. port=0 does not
+    # work with aiosmtpd's controller, so the port is always a real one.
     controller = Controller(
         SaveToFolder(settings.mail_dir), hostname=settings.smtp_host, port=settings.smtp_port
     )
@@ -60,6 +68,12 @@ def local_mail_server(settings: Settings) -> Iterator[Controller]:
 
 def run_local_mail_server(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT (how `ehcp up` stops its children)."""
+    if not log.handlers:  # one line per message on stderr, which `ehcp up` keeps in var/log/mail.log
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
