@@ -44,6 +44,8 @@ class Look:
     timeline: Timeline
     did: tuple[str, ...]  # what this look did, by role and purpose only
     undelivered: tuple[str, ...] = ()  # emails refused for good, by purpose and role
+    # Drafted documents: (kind, format, London date drafted, where it is stored).
+    documents: tuple[tuple[str, str, date, str], ...] = ()
 
 
 def reconcile(
@@ -90,6 +92,15 @@ def reconcile(
                 timeline=timeline,
                 did=tuple(did),
                 undelivered=_undelivered(session, case),
+                documents=tuple(
+                    (
+                        row.kind,
+                        row.storage_path.rsplit(".", 1)[-1],
+                        row.created_at.astimezone(LONDON).date(),
+                        row.storage_path,
+                    )
+                    for row in documents.documents_of(session, case=case)
+                ),
             )
         # Someone changed the case while we looked: look again before suspending.
     raise ReconcileError(f"case {ref} did not settle after {MAX_PASSES} passes")
@@ -112,9 +123,6 @@ def _perform(
     did = []
     today = timeline.today
     base = messages.base_context(case, council, timeline)
-    for kind in current.work.documents:
-        if documents.draft(session, case=case, kind=kind, context=base, store=store, now=now):
-            did.append(f"drafted {kind}")
     for advice in current.work.advice:
         organisation, email = _adviser_contact(session, case, council, advice.role)
         crud.request_advice(
@@ -132,6 +140,13 @@ def _perform(
             actor=ACTOR,
         )
         did.append(f"requested advice ({advice.key})")
+    # After the advice requests, so a letter that lists them (the decision to assess)
+    # sees them, and before the messages that carry the letters.
+    for kind in current.work.documents:
+        if documents.draft(
+            session, case=case, kind=kind, council=council, timeline=timeline, store=store, now=now
+        ):
+            did.append(f"drafted {kind}")
     domain = council.send_team.email.split("@", 1)[1]
     for message in current.work.messages:
         address = messages.address(session, case, council, message.recipient)

@@ -42,6 +42,7 @@ class ChildView(_View):
 
 
 class AdviceView(_View):
+    key: str
     role: str
     organisation: str
     requested_on: date
@@ -60,6 +61,7 @@ class DecisionView(_View):
 
 
 class ExceptionView(_View):
+    code: str  # the ground's key, as in the exception_notice_letter kind
     ground: str  # the ground in words, with its regulation
     starts_on: date
     ends_on: date | None
@@ -75,13 +77,25 @@ class FamilyView(_View):
     family_names: tuple[str, ...]
     setting_name: str | None
     named_setting: str | None
-    decide_by: date | None
-    final_by: date | None
+    decide_by: date | None  # week 6: the decision whether to assess
+    decide_issue_by: date | None  # week 16: a decision not to issue a plan
+    final_by: date | None  # week 20: the final plan
+    comments_by: date | None  # the last of the family's 15 days on the draft, once served
     draft_served_on: date | None
     final_issued_on: date | None
     decisions: tuple[DecisionView, ...]
     advice: tuple[AdviceView, ...]
     exceptions: tuple[ExceptionView, ...]
+
+    @property
+    def assessment_decision(self) -> DecisionView | None:
+        """The decision whether to assess, once made."""
+        return next((item for item in self.decisions if item.kind == "assessment"), None)
+
+    @property
+    def issue_decision(self) -> DecisionView | None:
+        """The decision whether to issue a plan, once made."""
+        return next((item for item in self.decisions if item.kind == "issue"), None)
 
 
 def family_view(session: Session, *, case: Case, council: Council, timeline: Timeline) -> FamilyView:
@@ -116,7 +130,9 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         setting_name=case.setting_name,
         named_setting=case.named_setting,
         decide_by=timeline.limit("decision_to_assess").due_on,
+        decide_issue_by=timeline.limit("decision_not_to_issue").due_on,
         final_by=timeline.limit("final_plan").due_on,
+        comments_by=timeline.limit("family_comments").due_on,
         draft_served_on=case.draft_served_on,
         final_issued_on=case.final_issued_on,
         decisions=tuple(
@@ -125,6 +141,7 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         ),
         advice=tuple(
             AdviceView(
+                key=row.key,
                 role=row.role,
                 organisation=row.organisation,
                 requested_on=row.requested_on,
@@ -138,6 +155,7 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         ),
         exceptions=tuple(
             ExceptionView(
+                code=row.ground,
                 ground=GROUND_BASIS[ExceptionGround(row.ground)],
                 starts_on=row.starts_on,
                 ends_on=row.ends_on,

@@ -53,7 +53,7 @@ def queue(
             subject=subject,
             body_text=body,
             body_html=html,
-            attach_document=message.attach,
+            attach_document=",".join(message.attach) or None,
             smtp_message_id=message_id(key, domain),
             queued_at=now,
         )

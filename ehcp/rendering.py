@@ -1,4 +1,5 @@
-"""One strict Jinja environment for every message and letter.
+"""One strict Jinja environment for every message and letter (letters and the plan are
+rendered to PDF and Word by ehcp.documents, which checks its own templates).
 
 Undefined variables are errors, not blanks (a letter with a hole in it is worse
 than no letter), and `check_templates` renders every template once at start-up
@@ -8,6 +9,7 @@ against a sample context, so a misspelt variable stops the service, not a run.
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,34 @@ def environment(root: Path = TEMPLATES) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["linkify"] = linkify
+    add_filters(env)
     return env
+
+
+def add_filters(env: Environment) -> Environment:
+    """Filters every document template may use (HTML letters and the Word plan alike)."""
+    env.filters["long_date"] = long_date
+    env.filters["words"] = words
+    env.filters["paragraphs"] = paragraphs
+    return env
+
+
+def long_date(day: date | None) -> str:
+    """5 January 2026, as GOV.UK writes dates."""
+    if day is None:
+        raise TemplateError("long_date was given no date")
+    return f"{day.day} {day:%B %Y}"
+
+
+def words(value: str) -> str:
+    """A key as words: social_care -> social care."""
+    return str(value).replace("_", " ")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A contributor's text as paragraphs, one per non-blank line, for templates that lay
+    each out on its own (Word cannot take a newline inside a paragraph)."""
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
 def render_email(purpose: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -64,10 +93,6 @@ def linkify(text: str) -> Markup:
     return Markup("").join(out).replace("\n", Markup("<br>\n"))
 
 
-def render_letter(kind: str, context: dict[str, Any]) -> str:
-    return environment().get_template(f"letters/{kind}.txt").render(context)
-
-
 def template_names(folder: str) -> list[str]:
     return sorted(path.stem for path in (TEMPLATES / folder).glob("*.txt"))
 
@@ -83,11 +108,6 @@ def check_templates(sample: dict[str, Any]) -> None:
             render_email_html(purpose, sample, subject=subject, text=body)
         except TemplateError as error:
             raise TemplateError(f"templates/email/{purpose}.html: {error}") from error
-    for kind in template_names("letters"):
-        try:
-            render_letter(kind, sample)
-        except TemplateError as error:
-            raise TemplateError(f"templates/letters/{kind}.txt: {error}") from error
 
 
 def sample_context() -> dict[str, Any]:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Empty means a SQLite file under var_dir; PostgreSQL: postgresql+psycopg://user:pass@host/db
     database_url: str = ""
     council_dir: Path = PROJECT_ROOT / "config" / "example"
+    # The document store: drafted letters and plans, one folder per case. Empty means
+    # var_dir/documents.
+    document_dir: Path | None = None
     # Signs portal links and similar tokens. Must be set outside development.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     # Bearer token for the case API. Must be set outside development.
@@ -132,6 +135,10 @@ class Settings(BaseSettings):
     @property
     def effective_public_url(self) -> str:
         return (self.public_url or self.web_url).rstrip("/")
+
+    @property
+    def document_store(self) -> Path:
+        return self.document_dir or self.var_dir / "documents"
 
     @property
     def mail_dir(self) -> Path:

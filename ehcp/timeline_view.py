@@ -107,6 +107,13 @@ def timeline_markdown(look) -> str:
     if look.undelivered:
         lines += ["", "## Emails that could not be delivered", ""]
         lines += [f"- **{item}**: send it another way and correct the address" for item in look.undelivered]
+    if look.documents:
+        lines += ["", "## Documents", "", "| Document | Format | Drafted | File |", "|---|---|---|---|"]
+        lines += [
+            f"| {kind.replace('_', ' ')} | {fmt} | {drafted} | `{path}` |"
+            for kind, fmt, drafted, path in look.documents
+        ]
+        lines += ["", "Regenerate one with `ehcp documents render <ref> <kind>`."]
     if timeline.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in timeline.notes]
     return "\n".join(lines) + "\n"

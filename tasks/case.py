@@ -24,7 +24,7 @@ def look_at_case(case_ref: str) -> dict:
             ref=case_ref,
             council=council(),
             now=timesource.now(),
-            document_store=settings().var_dir / "documents",
+            document_store=settings().document_store,
         )
         run_id = str(flow_run.id) if flow_run.id else None
         case = crud.require_case(session, ref=case_ref)

@@ -11,10 +11,12 @@ from ehcp.case_runner import reconcile
 from ehcp.db import crud
 from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
 from ehcp.db.models import AdviceRequest, CaseNote, OutboundMessage, SettingConsultation
+from ehcp.documents import KINDS, produce
 from ehcp.domain.ehc_plan import build_plan, year_group
 from ehcp.family_safe import family_view
 from ehcp.portal.submit import record_submission
 from tests.db.factories import case_open
+from tests.support.documents import document_text, docx_text, pdf_text
 
 MARK = "INTERNAL-ONLY-7f3a"
 
@@ -135,8 +137,30 @@ def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(sessio
     assert {row.purpose for row in family_mail} >= {"acknowledgement", "exception_applied", "draft_plan"}
     for row in family_mail:
         assert MARK not in row.body_text and MARK not in (row.body_html or ""), row.purpose
-    letters = list(store.rglob("*.txt"))
-    assert letters and all(MARK not in path.read_text() for path in letters)
+    drafted = [path for path in store.rglob("*") if path.suffix in (".pdf", ".docx")]
+    kinds = {path.name.split("-")[0] for path in drafted}
+    # Every family-facing kind the case reached, read back as the family would read it.
+    assert {"acknowledgement_letter", "decision_to_assess_letter", "draft_plan_letter", "draft_plan"} <= kinds
+    assert "exception_notice_letter" in kinds
+    for path in drafted:
+        text = document_text(path)
+        assert case.ref in text and MARK not in text, path.name
+    # And every kind there is, rendered now that a note sits in every note field: the
+    # final plan and the refusal letters too, which this case never reached.
+    subjects = {
+        "advice": [row.key for row in session.exec(select(AdviceRequest))],
+        "exception": ["exceptional_personal_circumstances:2026-02-20"],
+    }
+    for kind in KINDS.values():
+        for subject in subjects[kind.subject] if kind.subject else [None]:
+            name = kind.name if subject is None else f"{kind.name}:{subject}"
+            content = produce(
+                session, case=case, kind=name, council=council, timeline=timeline, dated_on=date(2026, 4, 1)
+            )
+            text = pdf_text(content) if kind.format == "pdf" else docx_text(content)
+            assert case.ref in text and MARK not in text, name
+    # The internal notes are really there to be leaked: the test would see one.
+    assert session.exec(select(CaseNote)).first().body.startswith(MARK)
 
 
 def test_the_plan_shows_who_owes_missing_advice_and_names_the_setting_only_when_final(

@@ -107,7 +107,7 @@ def _submission(session, *, key, texts, file, received, **kw) -> None:
         sections=texts,
         file=file,
         received_on=received.date(),
-        document_store=settings().var_dir / "documents",
+        document_store=settings().document_store,
         **kw,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import cases, db, demo, intake, mail
+from ehcp.cli import cases, db, demo, documents, intake, mail
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
@@ -35,6 +35,7 @@ for command in (
 app.add_typer(cases.advice_app, name="advice")
 app.add_typer(intake.app, name="intake")
 app.add_typer(mail.app, name="mail")
+app.add_typer(documents.app, name="documents")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

@@ -25,7 +25,7 @@ def up() -> None:
     """Migrate the case database, start the Prefect server (SQLite) and serve the flows, until Ctrl-C."""
     current = settings()
     loaded = council(current)  # refuse to start on a malformed configuration
-    _check_templates()
+    _check_templates(loaded)
     stdout.print(f"Council: {loaded.name} ({current.council_dir})")
 
     migrate.upgrade(current.effective_database_url)
@@ -67,8 +67,7 @@ def up() -> None:
 def serve() -> None:
     """Serve the deployments in prefect.yaml from this process (`ehcp up` runs this for you)."""
     current = settings()
-    council(current)
-    _check_templates()
+    _check_templates(council(current))
     os.environ.update({k: v for k, v in prefect_environment(current).items() if k not in os.environ})
     from ehcp.serving import serve_declared  # imports Prefect with the environment set
 
@@ -87,8 +86,14 @@ def web() -> None:
     uvicorn.run(create_app(), host=current.web_host, port=current.web_port, log_level="warning")
 
 
-def _check_templates() -> None:
+def _check_templates(loaded) -> None:
+    """Every email, letter and plan template, compiled and checked against its models
+    (and rendered once against a sample case), before anything is served."""
+    from ehcp.documents.checks import check_document_templates, check_renders
+
     try:
         check_templates(sample_context())
+        check_document_templates()
+        check_renders(loaded)
     except Exception as error:  # noqa: BLE001 - any template error stops start-up, named
         fail(str(error))

@@ -2,7 +2,9 @@
 
 Layout of a council directory (config/example/ ships as a template):
     council.yaml      name, clock policy, the SEND team, who is told an assessment is
-                      being considered (Regs 4(2)) and who is asked for advice (Regs 6(1))
+                      being considered (Regs 4(2)), who is asked for advice (Regs 6(1)),
+                      and the letterhead letters and plans carry (address, logo,
+                      contacts, signatory, the local offer, SENDIASS and mediation)
     term-dates.yaml   term calendars by key; cases name the calendar of their setting
     ladder.yaml       when contributors are reminded, chased and escalated and to whom;
                       when the coordinator is warned of a limit and who hears of a breach
@@ -14,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
 
-from ehcp.council.yamlfile import load_model
+from ehcp.council.yamlfile import Check, load_model
 from ehcp.domain.clock import ClockPolicy
 from ehcp.domain.ladder import CONTRIBUTOR, CONTRIBUTOR_MANAGER, Ladder
 from ehcp.domain.roles import ContributorRole
@@ -44,6 +46,48 @@ ServiceRole = Literal[
 ]
 
 
+class Service(BaseModel):
+    """A service letters point families to (SENDIASS, mediation): how to reach it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    telephone: str | None = None
+    email: EmailStr | None = None
+    website: AnyHttpUrl | None = None
+
+
+class Signatory(BaseModel):
+    """Who signs letters: a post, with the name of whoever holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+
+
+class Letterhead(BaseModel):
+    """What every letter and plan carries besides the case: the council's own details."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address: list[str] = Field(min_length=1)
+    telephone: str = Field(min_length=1)
+    email: EmailStr
+    website: AnyHttpUrl
+    # An image file in the council directory (SVG or PNG); PDFs show it at the top.
+    logo: str | None = None
+    signatory: Signatory
+    # The local offer: where families find information about schools and services.
+    local_offer: AnyHttpUrl
+    # Information, advice and support service (SENDIASS), Regs 5(3) and CoP 2.
+    iass: Service
+    # The independent mediation adviser the council commissions (Regs 32).
+    mediation: Service
+    # Disagreement resolution arrangements (CoP 11.6).
+    disagreement_resolution: Service
+
+
 class CouncilFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,6 +99,25 @@ class CouncilFile(BaseModel):
     considering_notice: dict[Literal["health", "social_care"], Contact]
     # Regs 6(1): asked for advice as soon as the council decides to assess.
     advisers: dict[ServiceRole, Contact] = Field(min_length=1)
+    letterhead: Letterhead
+
+
+def _logo_in(directory: Path) -> Check:
+    def check(council: CouncilFile) -> list[tuple[tuple[str | int, ...], str]]:
+        logo = council.letterhead.logo
+        if logo is None:
+            return []
+        path = directory / logo
+        if path.suffix.lower() not in LOGO_SUFFIXES:
+            return [(("letterhead", "logo"), f"must be one of {', '.join(sorted(LOGO_SUFFIXES))}")]
+        if not path.is_file():
+            return [(("letterhead", "logo"), f"no file {logo!r} in {directory}")]
+        return []
+
+    return check
+
+
+LOGO_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg"}
 
 
 class TermDatesFile(BaseModel):
@@ -107,11 +170,19 @@ class Council:
     ladder: Ladder = Ladder()
     contacts: dict[str, Contact] = field(default_factory=dict)
     managers: dict[ContributorRole, Contact] = field(default_factory=dict)
+    letterhead: Letterhead | None = None
+    directory: Path | None = None  # where the council's files (its logo) are
+
+    @property
+    def logo_path(self) -> Path | None:
+        if self.letterhead is None or self.letterhead.logo is None or self.directory is None:
+            return None
+        return self.directory / self.letterhead.logo
 
 
 def load_council(directory: Path) -> Council:
     """Load and check every file; raises `ConfigError` naming file, line and field."""
-    council = load_model(directory / "council.yaml", CouncilFile)
+    council = load_model(directory / "council.yaml", CouncilFile, check=_logo_in(directory))
     terms = load_model(directory / "term-dates.yaml", TermDatesFile)
     ladder = load_model(directory / "ladder.yaml", LadderFile, check=_check_ladder)
     return Council(
@@ -124,4 +195,6 @@ def load_council(directory: Path) -> Council:
         send_team=council.send_team,
         considering_notice=dict(council.considering_notice),
         advisers={ContributorRole(role): contact for role, contact in council.advisers.items()},
+        letterhead=council.letterhead,
+        directory=directory,
     )

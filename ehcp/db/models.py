@@ -198,7 +198,7 @@ class Document(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = _case_fk()
-    kind: str = Field(max_length=60)
+    kind: str = Field(max_length=120)  # see ehcp/documents/kinds.py; "name:subject"
     audience: str = Field(max_length=20)  # family, professional or internal
     template: str = Field(max_length=200)
     storage_path: str = Field(max_length=500)
@@ -231,7 +231,8 @@ class OutboundMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     smtp_message_id: str = Field(max_length=200, unique=True)
     # The kind of a case document to attach (its file is read at send time).
-    attach_document: str | None = Field(default=None, max_length=60)
+    # Document kinds the email carries, comma-separated, in order.
+    attach_document: str | None = Field(default=None, max_length=250)
     queued_at: datetime = _instant()
     # Delivery: a sender claims a row (queued -> sending) before talking SMTP. A claim
     # older than the stale limit belongs to a dead worker and may be taken again; the

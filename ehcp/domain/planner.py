@@ -46,7 +46,7 @@ class Message:
     purpose: str
     recipient: str
     due_on: date | None = None
-    attach: str | None = None  # a document kind
+    attach: tuple[str, ...] = ()  # document kinds, in the order the email lists them
     about: str | None = None
     on: date | None = None
 
@@ -137,7 +137,7 @@ def plan(
         purpose: str,
         recipients,
         due_on: date | None = None,
-        attach: str | None = None,
+        attach: tuple[str, ...] = (),
         about: str | None = None,
         on: date | None = None,
     ) -> None:
@@ -149,29 +149,49 @@ def plan(
         todo.documents.append(kind)
 
     decide_by = timeline.limit("decision_to_assess").due_on
+    # Document kinds are named as in ehcp/documents/kinds.py; a kind about one advice
+    # request or exception carries its key after a colon.
     draft("acknowledgement_letter")
-    send("acknowledgement", context.family, decide_by, attach="acknowledgement_letter")
-    send("considering_notice", ("notice:health", "notice:social_care", "setting"))
+    send("acknowledgement", context.family, decide_by, attach=("acknowledgement_letter",))
+    draft("considering_notice_letter")
+    send(
+        "considering_notice",
+        ("notice:health", "notice:social_care", "setting"),
+        attach=("considering_notice_letter",),
+    )
 
     assessment = facts.decision_to_assess
     if assessment is not None and assessment.outcome is AssessmentOutcome.ASSESS:
-        send("decision_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
+        draft("decision_to_assess_letter")
+        send(
+            "decision_to_assess",
+            (*context.family, *TOLD_OF_ASSESSMENT_DECISION),
+            attach=("decision_to_assess_letter",),
+        )
         if stage is CaseStage.ASSESSING:
             todo.advice.extend(_advice_to_request(facts, context))
         for advice in facts.advice:
             if not advice.existing_advice_accepted:
                 due = timeline.limit(f"advice:{advice.key}").due_on
-                send("advice_request", (f"adviser:{advice.key}",), due)
+                letter = f"advice_request_letter:{advice.key}"
+                draft(letter)
+                send("advice_request", (f"adviser:{advice.key}",), due, attach=(letter,))
     elif assessment is not None:
         draft("decision_not_to_assess_letter")
-        send("decision_not_to_assess", context.family, attach="decision_not_to_assess_letter")
-        send("decision_not_to_assess", TOLD_OF_ASSESSMENT_DECISION)
+        send(
+            "decision_not_to_assess",
+            (*context.family, *TOLD_OF_ASSESSMENT_DECISION),
+            attach=("decision_not_to_assess_letter",),
+        )
 
     issue = facts.decision_to_issue
     if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
         draft("decision_not_to_issue_letter")
-        send("decision_not_to_issue", context.family, attach="decision_not_to_issue_letter")
-        send("decision_not_to_issue", TOLD_OF_NOT_ISSUING)
+        send(
+            "decision_not_to_issue",
+            (*context.family, *TOLD_OF_NOT_ISSUING),
+            attach=("decision_not_to_issue_letter",),
+        )
     elif (issue is not None or facts.draft_served_on is not None) and facts.withdrawn_on is None:
         draft("draft_plan")
         if facts.draft_served_on is None:
@@ -179,10 +199,11 @@ def plan(
 
     if facts.draft_served_on is not None:
         comments_end = timeline.limit("family_comments").due_on
-        send("draft_plan", context.family, comments_end, attach="draft_plan")
+        draft("draft_plan_letter")
+        send("draft_plan", context.family, comments_end, attach=("draft_plan_letter", "draft_plan"))
         for consultation in facts.consultations:
             due = timeline.limit(f"school_consultation:{consultation.key}").due_on
-            send("consultation", (f"consultation:{consultation.key}",), due, attach="draft_plan")
+            send("consultation", (f"consultation:{consultation.key}",), due, attach=("draft_plan",))
         ready = (
             facts.final_issued_on is None
             and facts.withdrawn_on is None
@@ -191,9 +212,13 @@ def plan(
         )
         todo.issue_final = ready
     if facts.final_issued_on is not None:
+        draft("final_plan_letter")
         draft("final_plan")
-        send("final_plan", context.family, attach="final_plan")
-        send("final_plan", TOLD_OF_FINAL_PLAN, attach="final_plan")
+        send("final_plan", context.family, attach=("final_plan_letter", "final_plan"))
+        send("final_plan", TOLD_OF_FINAL_PLAN, attach=("final_plan",))
+
+    for exception in facts.exceptions:
+        draft(f"exception_notice_letter:{exception.ground.value}:{exception.starts_on}")
 
     if facts.withdrawn_on is not None:
         send("withdrawal", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
@@ -255,8 +280,10 @@ def _follow_ups(
                 out.append(Message("advice_received", "send_team", about=advice.key, on=advice.received_on))
     for exception in facts.exceptions:
         about = f"{exception.ground.value}:{exception.starts_on}"
+        letter = (f"exception_notice_letter:{about}",)
         out += [
-            Message("exception_applied", who, about=about, on=exception.starts_on) for who in context.family
+            Message("exception_applied", who, attach=letter, about=about, on=exception.starts_on)
+            for who in context.family
         ]
     for limit in timeline.limits:
         alerts = context.ladder.limits.get(limit.key.split(":")[0])

@@ -46,6 +46,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.models import Case, Document, OutboundMessage
+from ehcp.documents.store import attachment_name
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
@@ -180,22 +181,26 @@ async def _send_with_retries(transport: Transport, message: EmailMessage, *, set
 
 
 def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str, bytes]] | None:
-    """(file name, media type, content) for the row's document; None while it is not ready."""
-    if row.attach_document is None:
+    """(file name, media type, content) of each document the row carries; None while any
+    is not drafted or cannot be read (the message waits: it never goes without them)."""
+    if not row.attach_document:
         return []
-    document = session.exec(
-        select(Document).where(Document.case_id == row.case_id, Document.kind == row.attach_document)
-    ).first()
-    if document is None:
-        return None
-    path = Path(document.storage_path)
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        # A missing file is our fault, not the relay's: keep the message, keep the pass going.
-        log.warning("%s: its %s cannot be read (%s)", row.key, row.attach_document, type(error).__name__)
-        return None
-    return [(path.name, document.media_type, content)]
+    case_ref = session.get(Case, row.case_id).ref
+    out = []
+    for kind in row.attach_document.split(","):
+        document = session.exec(
+            select(Document).where(Document.case_id == row.case_id, Document.kind == kind)
+        ).first()
+        if document is None:
+            return None
+        try:
+            content = Path(document.storage_path).read_bytes()
+        except OSError as error:
+            # A missing file is our fault, not the relay's: keep the message, keep the pass going.
+            log.warning("%s: its %s cannot be read (%s)", row.key, kind, type(error).__name__)
+            return None
+        out.append((attachment_name(case_ref, kind), document.media_type, content))
+    return out
 
 
 def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: Settings) -> bool:

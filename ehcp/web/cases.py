@@ -124,7 +124,7 @@ def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Wri
                 sections=body.sections,
                 file=None,
                 received_on=body.received_on,
-                document_store=get_settings().var_dir / "documents",
+                document_store=get_settings().document_store,
                 **kw,
             ),
         )

@@ -207,7 +207,7 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
             file=file,
             via="portal",
             council=portal.council,
-            document_store=portal.settings.var_dir / "documents",
+            document_store=portal.settings.document_store,
             now=timesource.now(),
             actor=f"contributor:{portal.advice.role}",
         )

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ehcp.council.config import Council
 from ehcp.db.models import Case, CaseEvent, Document, OutboundMessage
+from ehcp.documents.store import case_timeline, draft
 from ehcp.domain.planner import Message
 from ehcp.mail.delivery import DeliveryReport, deliver_sync
 from ehcp.mail.transport import SmtpTransport
@@ -26,7 +27,7 @@ def queue_one(
     case: Case,
     *,
     purpose: str = "acknowledgement",
-    attach: str | None = None,
+    attach: tuple[str, ...] = (),
     due: date = date(2026, 2, 16),
 ) -> OutboundMessage:
     context = {
@@ -52,25 +53,21 @@ def queue_one(
     ).first()
 
 
-def draft_letter(session: Session, case: Case, folder: Path, kind: str = "acknowledgement_letter") -> Path:
-    """A drafted document of `kind` for the case, as documents.py would store it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    letter = folder / f"{kind}.txt"
-    letter.write_text("Dear family, ...")
-    session.add(
-        Document(
-            case_id=case.id,
-            kind=kind,
-            audience="family",
-            template=f"letters/{kind}.txt",
-            storage_path=str(letter),
-            media_type="text/plain",
-            sha256="0" * 64,
-            created_at=NOW,
-        )
+def draft_letter(
+    session: Session, case: Case, council: Council, store: Path, kind: str = "acknowledgement_letter"
+) -> Path:
+    """Draft a document of `kind` for the case, as the case's look does (a real PDF)."""
+    assert draft(
+        session,
+        case=case,
+        kind=kind,
+        council=council,
+        timeline=case_timeline(session, case, council, NOW.date()),
+        store=store,
+        now=NOW,
     )
-    session.commit()
-    return letter
+    row = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == kind)).one()
+    return Path(row.storage_path)
 
 
 def deliver(session: Session, council: Council, now: datetime = NOW, **kwargs) -> DeliveryReport:

@@ -16,6 +16,7 @@ from ehcp.settings import get_settings
 from tests.db.factories import PARENT_EMAIL, case_open
 from tests.mail.conftest import point_smtp_at
 from tests.mail.rows import NOW, SEND_TEAM, deliver, draft_letter, events, queue_one
+from tests.support.documents import pdf_text
 from tests.support.postgres import free_port
 from tests.support.smtp import SmtpSink
 
@@ -23,8 +24,8 @@ from tests.support.smtp import SmtpSink
 def test_a_queued_message_is_sent_once_from_the_send_team_with_html_and_its_letter(
     session, council, case, sink, tmp_path
 ):
-    draft_letter(session, case, tmp_path / "documents")
-    row = queue_one(session, case, attach="acknowledgement_letter")
+    draft_letter(session, case, council, tmp_path / "documents")
+    row = queue_one(session, case, attach=("acknowledgement_letter",))
 
     report = deliver(session, council)
 
@@ -40,8 +41,9 @@ def test_a_queued_message_is_sent_once_from_the_send_team_with_html_and_its_lett
     html = message.get_body(("html",))
     assert html is not None and "<p" in html.get_content()
     [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == "acknowledgement_letter.txt"
-    assert attachment.get_content() == "Dear family, ..."
+    assert attachment.get_filename() == f"{case.ref}-acknowledgement-letter.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert "Your request for an EHC needs assessment" in pdf_text(attachment.get_content())
     session.refresh(row)
     assert row.state == "sent" and row.sent_at == NOW and row.attempts == 1
     [sent] = events(session, "message_sent")
@@ -52,23 +54,42 @@ def test_a_queued_message_is_sent_once_from_the_send_team_with_html_and_its_lett
 
 
 def test_a_message_waits_unclaimed_for_the_letter_it_must_carry(session, council, case, sink, tmp_path):
-    row = queue_one(session, case, attach="acknowledgement_letter")
+    row = queue_one(session, case, attach=("acknowledgement_letter",))
     report = deliver(session, council)
     assert report.waiting == [row.key] and sink.messages == []
     session.refresh(row)
     assert row.state == "queued" and row.attempts == 0 and row.claimed_at is None
 
-    draft_letter(session, case, tmp_path / "documents")
+    draft_letter(session, case, council, tmp_path / "documents")
     assert deliver(session, council).sent == [row.key]
     [message] = sink.messages
-    assert [part.get_filename() for part in message.iter_attachments()] == ["acknowledgement_letter.txt"]
+    assert [part.get_filename() for part in message.iter_attachments()] == [
+        f"{case.ref}-acknowledgement-letter.pdf"
+    ]
+
+
+def test_an_email_carries_every_document_it_names_in_order_and_waits_for_the_last(
+    session, council, case, sink, tmp_path
+):
+    store = tmp_path / "documents"
+    draft_letter(session, case, council, store, kind="considering_notice_letter")
+    row = queue_one(session, case, attach=("considering_notice_letter", "acknowledgement_letter"))
+    assert deliver(session, council).waiting == [row.key] and sink.messages == []
+
+    draft_letter(session, case, council, store)
+    assert deliver(session, council).sent == [row.key]
+    [message] = sink.messages
+    assert [part.get_filename() for part in message.iter_attachments()] == [
+        f"{case.ref}-considering-notice-letter.pdf",
+        f"{case.ref}-acknowledgement-letter.pdf",
+    ]
 
 
 def test_a_letter_whose_file_is_gone_holds_its_message_but_not_the_others(
     session, council, case, sink, tmp_path
 ):
-    draft_letter(session, case, tmp_path / "documents").unlink()
-    held = queue_one(session, case, attach="acknowledgement_letter")
+    draft_letter(session, case, council, tmp_path / "documents").unlink()
+    held = queue_one(session, case, attach=("acknowledgement_letter",))
     other = queue_one(session, case, purpose="considering_notice")
     report = deliver(session, council)
     assert report.waiting == [held.key] and report.sent == [other.key]

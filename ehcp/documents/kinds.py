@@ -1,0 +1,85 @@
+"""Every document the service drafts: its template, format and audience.
+
+A kind may take a subject after a colon: `advice_request_letter:<advice key>` is
+the request to one adviser, `exception_notice_letter:<ground>:<first day>` the
+notice of one exception. Everything else about a kind lives here, so the planner,
+the store, the mail and the CLI agree on names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+class UnknownDocumentKind(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str
+    title: str  # heading of the letter; the attachment's file name
+    template: str  # under templates/
+    format: Literal["pdf", "docx"]
+    audience: Literal["family", "professional"]
+    subject: Literal["advice", "exception"] | None = None  # what the part after ':' names
+
+    @property
+    def media_type(self) -> str:
+        if self.format == "pdf":
+            return "application/pdf"
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+    @property
+    def suffix(self) -> str:
+        return f".{self.format}"
+
+
+def _letter(
+    name: str, title: str, audience: Literal["family", "professional"] = "family", **kw
+) -> DocumentKind:
+    return DocumentKind(name, title, f"letters/{name}.html", "pdf", audience, **kw)
+
+
+KINDS: dict[str, DocumentKind] = {
+    kind.name: kind
+    for kind in (
+        _letter("acknowledgement_letter", "Your request for an EHC needs assessment"),
+        _letter(
+            "considering_notice_letter",
+            "Notice that an EHC needs assessment is being considered",
+            "professional",
+        ),
+        _letter("decision_to_assess_letter", "Decision to carry out an EHC needs assessment"),
+        _letter("decision_not_to_assess_letter", "Decision not to carry out an EHC needs assessment"),
+        _letter(
+            "advice_request_letter",
+            "Request for advice and information for an EHC needs assessment",
+            "professional",
+            subject="advice",
+        ),
+        _letter("decision_not_to_issue_letter", "Decision not to issue an EHC plan"),
+        _letter("draft_plan_letter", "Your child's draft EHC plan"),
+        DocumentKind("draft_plan", "Draft EHC plan", "plan/draft_plan.docx", "docx", "family"),
+        _letter("final_plan_letter", "Your child's final EHC plan"),
+        DocumentKind("final_plan", "EHC plan", "plan/final_plan.html", "pdf", "family"),
+        _letter(
+            "exception_notice_letter",
+            "An exception to the time limits applies",
+            subject="exception",
+        ),
+    )
+}
+
+
+def parse(kind: str) -> tuple[DocumentKind, str | None]:
+    """The kind and its subject (None for kinds without one)."""
+    name, _, subject = kind.partition(":")
+    if name not in KINDS:
+        raise UnknownDocumentKind(f"unknown document kind {name!r}; known: {', '.join(KINDS)}")
+    found = KINDS[name]
+    if (found.subject is None) != (subject == ""):
+        needs = f"'{name}:<{found.subject}>'" if found.subject else f"'{name}' with nothing after it"
+        raise UnknownDocumentKind(f"document kind {kind!r}: write {needs}")
+    return found, subject or None
