@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint lock clean system-packages
+.PHONY: run test lint lock clean system-packages runtime-packages
 
-run: $(STAMP)
+run: runtime-packages $(STAMP)
 	$(BIN)/ehcp up
 
 test: system-packages $(STAMP)
@@ -15,6 +15,9 @@ test: system-packages $(STAMP)
 
 system-packages:
 	@scripts/system-packages.sh
+
+runtime-packages:
+	@scripts/system-packages.sh --runtime
 
 lint: $(STAMP)
 	$(BIN)/ruff check ehcp flows tasks tests migrations benchmarks

@@ -81,6 +81,30 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, ge=1, le=65535)
 
     @model_validator(mode="after")
+    def _a_claim_outlives_the_longest_send(self) -> Settings:
+        """A claim older than this is taken for a dead worker's and the message is sent
+        again: it must outlast every attempt at a slow relay, or one email goes twice."""
+        if self.smtp_claim_stale_seconds <= self.longest_send_seconds:
+            raise ValueError(
+                f"EHC_SMTP_CLAIM_STALE_SECONDS ({self.smtp_claim_stale_seconds:g}) must be more than the "
+                f"longest a send can take with EHC_SMTP_ATTEMPTS, EHC_SMTP_TIMEOUT_SECONDS and the "
+                f"retry waits ({self.longest_send_seconds:g} s)"
+            )
+        return self
+
+    @property
+    def longest_send_seconds(self) -> float:
+        """Every attempt timing out, with tenacity's exponential waits between them."""
+        waits = sum(
+            min(
+                self.smtp_retry_wait_max_seconds,
+                max(self.smtp_retry_wait_seconds, self.smtp_retry_wait_seconds * 2 ** (n - 1)),
+            )
+            for n in range(1, self.smtp_attempts)
+        )
+        return self.smtp_attempts * self.smtp_timeout_seconds + waits
+
+    @model_validator(mode="after")
     def _webhook_secrets_are_well_formed(self) -> Settings:
         from ehcp.intake.signature import decode_secret
 

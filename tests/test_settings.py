@@ -50,3 +50,11 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("EHC_SMTP_HOST", "relay.council.example")
     settings = Settings()
     assert STRONG not in repr(settings)
+
+
+def test_a_claim_must_outlast_the_longest_send_or_an_email_could_go_twice(monkeypatch):
+    monkeypatch.setenv("EHC_SMTP_TIMEOUT_SECONDS", "100")  # 4 attempts: 400 s + 2 + 4 + 8 of waits
+    with pytest.raises(ValidationError, match=r"EHC_SMTP_CLAIM_STALE_SECONDS \(300\).*\(414 s\)"):
+        Settings()
+    monkeypatch.setenv("EHC_SMTP_CLAIM_STALE_SECONDS", "415")
+    assert Settings().longest_send_seconds == 414

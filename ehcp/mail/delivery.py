@@ -244,9 +244,17 @@ def _deferred(session: Session, *, row: OutboundMessage, now: datetime, error: T
 def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: PermanentSendError) -> None:
     row.state, row.failed_at, row.last_error = "failed", now, str(error)
     session.add(row)
+    # The case changed: its run must look again and tell the coordinator. Bumping the
+    # version (in SQL, so a concurrent writer's bump is not lost) also makes a look that
+    # is under way now fail its compare-and-set and look again, instead of suspending
+    # until its planned wake with the failure unseen.
+    session.execute(
+        update(Case)
+        .where(Case.id == row.case_id)
+        .values(version=Case.version + 1, wake_at=now)
+        .execution_options(synchronize_session=False)
+    )
     case = session.get(Case, row.case_id)
-    case.wake_at = now  # its run must look again, and tell the coordinator
-    session.add(case)
     refusal = _code_words(error)
     crud.record_event(  # commits the row, the wake and the event together
         session,

@@ -146,3 +146,29 @@ def test_an_unknown_limit_or_step_is_refused(council_dir):
     fields = {field: at for at, field, _ in refused.value.problems}
     assert fields["limits.final_plan_issued"] == line
     assert "advice.health[1].send" in fields
+
+
+def test_the_example_letterhead_carries_what_letters_need():
+    council = load_council(EXAMPLE_COUNCIL_DIR)
+    head = council.letterhead
+    assert head.signatory.title == "Head of SEND Services" and head.address[0] == "Example Borough Council"
+    assert council.logo_path.is_file() and head.iass.name and head.mediation.name
+    assert str(head.local_offer).startswith("https://")
+
+
+def test_a_logo_that_is_not_there_is_named_with_its_line(council_dir):
+    line = _replace(council_dir / "council.yaml", "logo: logo.png", "logo: crest.png")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, message)] = refused.value.problems
+    assert (at, field) == (line, "letterhead.logo") and "crest.png" in message
+
+
+def test_a_letterhead_without_a_signatory_or_a_valid_web_address_is_refused(council_dir):
+    path = council_dir / "council.yaml"
+    _replace(path, "  signatory:\n    name: Sam Example\n    title: Head of SEND Services\n", "")
+    line = _replace(path, "local_offer: https://", "local_offer: www.")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    fields = {field: at for at, field, _ in refused.value.problems}
+    assert "letterhead.signatory" in fields and fields["letterhead.local_offer"] == line

@@ -13,9 +13,10 @@ from ehcp import orchestration
 from ehcp.db import crud
 from ehcp.db.inputs import ConsultationIn
 from ehcp.db.models import AdviceRequest, OutboundMessage
+from ehcp.timeline_view import artifact_key
 from tasks import common
 from tests.db.factories import CHILD_NAME, PARENT_EMAIL
-from tests.support.stack import read_run, wait_until
+from tests.support.stack import read_artifact_markdown, read_run, wait_until
 
 pytestmark = pytest.mark.slow
 CHILD_DOB = "2017-03-14"
@@ -114,7 +115,33 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
     assert {row.state for row in rows} == {"sent"}
     delivered = Counter(message["Message-ID"] for message in stack.mail.messages)
     assert all(delivered[row.smtp_message_id] == 1 for row in rows)
+    assert attachments(stack, rows, "draft_plan", "family") == [
+        (f"{ref}-draft-plan-letter.pdf", "application/pdf"),
+        (f"{ref}-draft-plan.docx", DOCX),
+    ]
+    assert attachments(stack, rows, "consultation", "consulted_setting") == [(f"{ref}-draft-plan.docx", DOCX)]
+    assert [name for name, _ in attachments(stack, rows, "final_plan", "family")] == [
+        f"{ref}-final-plan-letter.pdf",
+        f"{ref}-final-plan.pdf",
+    ]
+    assert [name for name, _ in attachments(stack, rows, "advice_request", "adviser:health")] == [
+        f"{ref}-advice-request-letter-health.pdf"
+    ]
+    # The coordinator finds every document in the run's timeline artifact.
+    timeline = read_artifact_markdown(artifact_key(ref))
+    assert "## Documents" in timeline and "| final plan | pdf | 2026-04-16 |" in timeline
+    assert "| draft plan | docx | 2026-03-20 |" in timeline
     assert_prefect_holds_no_personal_data(stack, ref)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachments(stack, rows, purpose: str, role: str) -> list[tuple[str, str]]:
+    """(file name, type) of what the email of `purpose` to `role` carried, as received."""
+    [row] = [row for row in rows if (row.purpose, row.recipient_role) == (purpose, role)]
+    [message] = [m for m in stack.mail.messages if m["Message-ID"] == row.smtp_message_id]
+    return [(part.get_filename(), part.get_content_type()) for part in message.iter_attachments()]
 
 
 def test_a_refusal_to_assess_sends_the_notice_and_closes_the_run(system):

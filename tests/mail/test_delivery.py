@@ -134,7 +134,10 @@ def test_a_550_marks_the_message_failed_tells_the_chronology_and_wakes_the_case(
     assert failed.detail["smtp"] == "SMTP 550 5.1.1" and failed.detail["recipient"] == "family"
     assert PARENT_EMAIL not in json.dumps(failed.detail) + failed.summary + report.errors[row.key]
     session.refresh(case)
-    assert case.wake_at == later and case.version == version  # woken, nothing else changed
+    # Woken, and marked changed, so a look under way now looks again before it suspends.
+    assert case.wake_at == later and case.version == version + 1 and case.stage == "considering"
+    # A look that read the case before the failure cannot suspend on what it saw.
+    assert not crud.mark_looked(session, case_id=case.id, seen_version=version, wake_at=None, now=later)
 
     sink.always = None
     assert deliver(session, council, now=later + timedelta(days=1)).counts == {

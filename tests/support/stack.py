@@ -109,6 +109,17 @@ def read_run(flow_run_id: str) -> FlowRun:
         return client.read_flow_run(UUID(flow_run_id))
 
 
+def read_artifact_markdown(key: str) -> str:
+    """The latest version of an artifact key, as the UI shows it."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        [latest] = client.read_latest_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+        )
+    return str(latest.data)
+
+
 def wait_until(condition: Callable[[], object], timeout: float = 90, what: str = "condition") -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
