@@ -24,7 +24,7 @@ from ehcp.db.models import (
     StatutoryException,
 )
 from ehcp.domain.clock import Timeline
-from ehcp.domain.grounds import GROUND_BASIS, ExceptionGround
+from ehcp.domain.grounds import FAMILY_WORDS, GROUND_REGULATIONS, ExceptionGround
 
 
 class _View(BaseModel):
@@ -62,7 +62,8 @@ class DecisionView(_View):
 
 class ExceptionView(_View):
     code: str  # the ground's key, as in the exception_notice_letter kind
-    ground: str  # the ground in words, with its regulation
+    ground: str  # the ground in plain words, for a family
+    regulations: str  # where the law provides the ground, e.g. "Regs 8(2)"
     starts_on: date
     ends_on: date | None
     explanation: str | None  # written for the family; the evidence note is not here
@@ -156,7 +157,8 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         exceptions=tuple(
             ExceptionView(
                 code=row.ground,
-                ground=GROUND_BASIS[ExceptionGround(row.ground)],
+                ground=FAMILY_WORDS[ExceptionGround(row.ground)],
+                regulations=GROUND_REGULATIONS[ExceptionGround(row.ground)],
                 starts_on=row.starts_on,
                 ends_on=row.ends_on,
                 explanation=row.family_explanation,

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from ehcp.council.config import Council
 from ehcp.db.models import AdviceRequest, Case, FamilyContact, OutboundMessage, StatutoryException
 from ehcp.domain.clock import Timeline
-from ehcp.domain.grounds import GROUND_BASIS, ExceptionGround
+from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround
 from ehcp.domain.planner import Message
 from ehcp.domain.roles import ContributorRole
 from ehcp.portal.tokens import advice_link
@@ -178,7 +178,7 @@ def _exception(session: Session, case: Case, about: str) -> dict[str, Any]:
     # never the evidence note, which is internal.
     explanation = row.family_explanation if row is not None and row.family_explanation else ""
     return {
-        "exception_ground": GROUND_BASIS[ExceptionGround(ground)],
+        "exception_ground": FAMILY_WORDS[ExceptionGround(ground)],
         "exception_explanation": explanation,
         "exception_starts_on": date.fromisoformat(starts),
     }

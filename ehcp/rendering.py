@@ -136,7 +136,7 @@ def sample_context() -> dict[str, Any]:
         "limit_title": "Final EHC plan issued",
         "limit_basis": "Regs 13(2)",
         "days_remaining": 7,
-        "exception_ground": "exceptional personal circumstances (Regs 5(4), 10(4), 13(3); Regs 8(2))",
+        "exception_ground": "exceptional personal circumstances affecting your child or your family",
         "exception_explanation": "",
         "exception_starts_on": date(2026, 3, 1),
         "failed_purpose": "advice request",

@@ -121,7 +121,8 @@ def sample_view() -> FamilyView:
         exceptions=(
             ExceptionView(
                 code="exceptional_personal_circumstances",
-                ground="exceptional personal circumstances affecting the child or family",
+                ground="exceptional personal circumstances affecting your child or your family",
+                regulations="Regs 5(4), 10(4), 13(3); Regs 8(2)",
                 starts_on=date(2026, 3, 2),
                 ends_on=date(2026, 3, 13),
                 explanation="Robin was in hospital for two weeks.",

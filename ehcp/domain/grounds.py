@@ -65,3 +65,27 @@ GROUND_BASIS: dict[ExceptionGround, str] = {
         f"failure to keep an appointment for an examination or test ({ADVISER_REGS})"
     ),
 }
+
+# The regulations of the SEND Regulations 2014 that provide each ground.
+GROUND_REGULATIONS: dict[ExceptionGround, str] = {
+    ExceptionGround.SCHOOL_CLOSURE: LA_REGS,
+    ExceptionGround.EARLY_YEARS_CLOSURE: LA_REGS,
+    ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES: f"{LA_REGS}; {ADVISER_REGS}",
+    ExceptionGround.ABSENCE_FROM_AREA: f"{LA_REGS}; {ADVISER_REGS}",
+    ExceptionGround.MISSED_APPOINTMENT: ADVISER_REGS,
+}
+
+# How a letter tells a family which ground applies: plain words, no regulation numbers.
+FAMILY_WORDS: dict[ExceptionGround, str] = {
+    ExceptionGround.SCHOOL_CLOSURE: "your child's school or college was closed for at least 4 weeks in a row",
+    ExceptionGround.EARLY_YEARS_CLOSURE: (
+        "your child's early years setting was closed for at least 4 weeks in a row"
+    ),
+    ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES: (
+        "exceptional personal circumstances affecting your child or your family"
+    ),
+    ExceptionGround.ABSENCE_FROM_AREA: (
+        "your child or your family was away from the area for at least 4 weeks in a row"
+    ),
+    ExceptionGround.MISSED_APPOINTMENT: "an appointment for an examination or test was not kept",
+}
