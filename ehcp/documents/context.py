@@ -41,6 +41,8 @@ class CouncilDetails(_Model):
     iass: Service
     mediation: Service
     disagreement_resolution: Service
+    # The ICB and social care as configured: who is told an assessment is considered (Regs 4(2)).
+    notice_parties: tuple[str, ...] = ()
 
 
 class LetterFacts(_Model):
@@ -83,6 +85,11 @@ def council_details(council: Council) -> CouncilDetails:
         iass=head.iass,
         mediation=head.mediation,
         disagreement_resolution=head.disagreement_resolution,
+        notice_parties=tuple(
+            council.considering_notice[party].organisation
+            for party in ("health", "social_care")
+            if party in council.considering_notice
+        ),
     )
 
 

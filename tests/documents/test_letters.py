@@ -119,7 +119,10 @@ def test_an_acknowledgement_gives_the_date_of_receipt_and_when_we_will_decide(te
 
 def test_a_considering_notice_asks_the_icb_social_care_and_the_school_for_information(texts):
     text = texts["considering_notice_letter"]
-    assert "To: the integrated care board, children's social care and the head teacher" in text
+    assert (
+        "To: Example Integrated Care Board (SEND), Example Borough Children's Social Care "
+        "and the head teacher" in text
+    )
     assert "Exampleton Academy" in text
     assert "regulation 4(2)" in text
     assert "We received the request on 5 January 2026" in text
