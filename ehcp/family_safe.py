@@ -24,6 +24,7 @@ from ehcp.db.models import (
     StatutoryException,
 )
 from ehcp.domain.clock import Timeline
+from ehcp.domain.advice_sections import sections_for
 from ehcp.domain.grounds import FAMILY_WORDS, GROUND_REGULATIONS, ExceptionGround
 
 
@@ -41,6 +42,11 @@ class ChildView(_View):
         return f"{self.given_names} {self.family_name}"
 
 
+class SectionRef(_View):
+    code: str
+    title: str
+
+
 class AdviceView(_View):
     key: str
     role: str
@@ -50,6 +56,7 @@ class AdviceView(_View):
     received_on: date | None
     existing_advice_accepted: bool
     sections: dict[str, str]  # what the contributor wrote for each plan section
+    informs: tuple[SectionRef, ...] = ()  # the plan sections this adviser's role informs
     has_document: bool
 
 
@@ -151,6 +158,9 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
                 existing_advice_accepted=row.existing_advice_accepted,
                 sections=dict(submissions[row.id].sections) if row.id in submissions else {},
                 has_document=row.id in submissions and submissions[row.id].file_path is not None,
+                informs=tuple(
+                    SectionRef(code=section.code, title=section.title) for section in sections_for(row.role)
+                ),
             )
             for row in advice
         ),

@@ -14,7 +14,8 @@ from datetime import date
 from ehcp.council.config import Council
 from ehcp.documents.context import DocumentContext, council_details, document_context
 from ehcp.documents.kinds import KINDS
-from ehcp.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView
+from ehcp.domain.advice_sections import sections_for
+from ehcp.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView, SectionRef
 
 SAMPLE_REF = "EHC-2026-000042"
 SAMPLE_DATED_ON = date(2026, 5, 11)
@@ -22,6 +23,18 @@ UNSAFE_TEXT = 'Uses <b>symbols</b> & "quotes" at home'
 
 
 def sample_view() -> FamilyView:
+    view = _sample_view()
+    # Each adviser's sections, as family_view derives them from the role.
+    advice = tuple(
+        item.model_copy(
+            update={"informs": tuple(SectionRef(code=s.code, title=s.title) for s in sections_for(item.role))}
+        )
+        for item in view.advice
+    )
+    return view.model_copy(update={"advice": advice})
+
+
+def _sample_view() -> FamilyView:
     return FamilyView(
         case_ref=SAMPLE_REF,
         council="Example Borough Council",

@@ -177,8 +177,8 @@ def test_an_advice_request_asks_for_specific_quantified_advice_by_the_due_date(t
     assert "regulation 6(1)" in text
     assert "health advice and information" in text
     assert "Please give your advice by 23 March 2026" in text
-    assert "Section C: health needs related to special educational needs" in text
-    assert "Section G: health provision" in text
+    assert "Section C: Health needs related to special educational needs" in text
+    assert "Section G: Health provision" in text
     assert "quantified" in text
     assert "Please do not say which school, college or other setting" in text
     assert "send.team@example-borough.gov.uk, quoting reference EHC-2026-000042" in text
