@@ -23,8 +23,8 @@ from ehcp.db.models import (
     FamilyContact,
     StatutoryException,
 )
-from ehcp.domain.clock import Timeline
 from ehcp.domain.advice_sections import sections_for
+from ehcp.domain.clock import Timeline
 from ehcp.domain.grounds import FAMILY_WORDS, GROUND_REGULATIONS, ExceptionGround
 
 
