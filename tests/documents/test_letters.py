@@ -332,3 +332,9 @@ def test_every_letter_renders_for_a_case_with_little_on_record(name, council):
     assert KINDS[name].title in text
     assert "None" not in text
     assert "Date: 11 May 2026" in text
+
+
+@pytest.mark.parametrize("name", ["decision_not_to_assess_letter", "decision_not_to_issue_letter"])
+def test_a_refusal_letter_does_not_mention_the_placement_only_exemption(name, texts):
+    # There is no plan and no named school to appeal about: the sentence would mislead.
+    assert "only about the school" not in texts[name]
