@@ -95,7 +95,7 @@ def reconcile(
                 documents=tuple(
                     (
                         row.kind,
-                        row.storage_path.rsplit(".", 1)[-1],
+                        documents.parse(row.kind)[0].format,
                         row.created_at.astimezone(LONDON).date(),
                         row.storage_path,
                     )

@@ -23,7 +23,7 @@ from ehcp.db.models import (
     FamilyContact,
     StatutoryException,
 )
-from ehcp.domain.advice_sections import sections_for
+from ehcp.domain.advice_sections import Section, sections_for
 from ehcp.domain.clock import Timeline
 from ehcp.domain.grounds import FAMILY_WORDS, GROUND_REGULATIONS, ExceptionGround
 
@@ -42,11 +42,6 @@ class ChildView(_View):
         return f"{self.given_names} {self.family_name}"
 
 
-class SectionRef(_View):
-    code: str
-    title: str
-
-
 class AdviceView(_View):
     key: str
     role: str
@@ -56,8 +51,12 @@ class AdviceView(_View):
     received_on: date | None
     existing_advice_accepted: bool
     sections: dict[str, str]  # what the contributor wrote for each plan section
-    informs: tuple[SectionRef, ...] = ()  # the plan sections this adviser's role informs
     has_document: bool
+
+    @property
+    def informs(self) -> tuple[Section, ...]:
+        """The plan sections this adviser's role informs."""
+        return sections_for(self.role)
 
 
 class DecisionView(_View):
@@ -158,9 +157,6 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
                 existing_advice_accepted=row.existing_advice_accepted,
                 sections=dict(submissions[row.id].sections) if row.id in submissions else {},
                 has_document=row.id in submissions and submissions[row.id].file_path is not None,
-                informs=tuple(
-                    SectionRef(code=section.code, title=section.title) for section in sections_for(row.role)
-                ),
             )
             for row in advice
         ),

@@ -23,6 +23,7 @@ from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround
 from ehcp.domain.planner import Message
 from ehcp.domain.roles import ContributorRole
 from ehcp.portal.tokens import advice_link
+from ehcp.rendering import words
 from ehcp.settings import Settings
 
 # Messages to the contributor themselves carry their portal link.
@@ -34,10 +35,6 @@ class Address:
     email: str
     name: str  # how the message greets them
     role: str  # what the chronology and Prefect may say about them
-
-
-def words(value: str) -> str:
-    return value.replace("_", " ")
 
 
 def address(session: Session, case: Case, council: Council, recipient: str) -> Address | None:

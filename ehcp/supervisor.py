@@ -150,11 +150,12 @@ def deployment_is_registered(api_url: str, name: str) -> bool:
 
 
 def flow_server(settings: Settings) -> Service:
-    """`ehcp serve`: runs the case runs and the sweep declared in prefect.yaml."""
+    """`ehcp serve`: runs the case runs and the sweep declared in prefect.yaml. Whoever
+    starts it (`ehcp up`, the test stack) has checked the templates already."""
     ehcp = str(Path(sys.executable).with_name("ehcp"))
     return Service(
         name="flows",
-        argv=[ehcp, "serve"],
+        argv=[ehcp, "serve", "--templates-checked"],
         env=prefect_environment(settings),
         is_ready=lambda: deployment_is_registered(settings.prefect_api_url, "ehc-sweep/ehc-sweep"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
@@ -64,10 +65,21 @@ def up() -> None:
     raise typer.Exit(supervisor.wait())
 
 
-def serve() -> None:
+def serve(
+    templates_checked: Annotated[
+        bool,
+        typer.Option(
+            "--templates-checked",
+            hidden=True,
+            help="`ehcp up` checked the templates already: skip the few seconds it takes again.",
+        ),
+    ] = False,
+) -> None:
     """Serve the deployments in prefect.yaml from this process (`ehcp up` runs this for you)."""
     current = settings()
-    _check_templates(council(current))
+    loaded = council(current)
+    if not templates_checked:
+        _check_templates(loaded)
     os.environ.update({k: v for k, v in prefect_environment(current).items() if k not in os.environ})
     from ehcp.serving import serve_declared  # imports Prefect with the environment set
 

@@ -19,7 +19,7 @@ class UnknownDocumentKind(ValueError):
 @dataclass(frozen=True)
 class DocumentKind:
     name: str
-    title: str  # heading of the letter; the attachment's file name
+    title: str  # the letter's heading and its PDF title
     template: str  # under templates/
     format: Literal["pdf", "docx"]
     audience: Literal["family", "professional"]

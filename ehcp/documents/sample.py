@@ -14,8 +14,7 @@ from datetime import date
 from ehcp.council.config import Council
 from ehcp.documents.context import DocumentContext, council_details, document_context
 from ehcp.documents.kinds import KINDS
-from ehcp.domain.advice_sections import sections_for
-from ehcp.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView, SectionRef
+from ehcp.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView
 
 SAMPLE_REF = "EHC-2026-000042"
 SAMPLE_DATED_ON = date(2026, 5, 11)
@@ -23,18 +22,6 @@ UNSAFE_TEXT = 'Uses <b>symbols</b> & "quotes" at home'
 
 
 def sample_view() -> FamilyView:
-    view = _sample_view()
-    # Each adviser's sections, as family_view derives them from the role.
-    advice = tuple(
-        item.model_copy(
-            update={"informs": tuple(SectionRef(code=s.code, title=s.title) for s in sections_for(item.role))}
-        )
-        for item in view.advice
-    )
-    return view.model_copy(update={"advice": advice})
-
-
-def _sample_view() -> FamilyView:
     return FamilyView(
         case_ref=SAMPLE_REF,
         council="Example Borough Council",
@@ -65,25 +52,18 @@ def _sample_view() -> FamilyView:
             ),
         ),
         advice=(
-            AdviceView(
-                key="family",
-                role="parent_or_young_person",
-                organisation="Family",
-                requested_on=date(2026, 2, 9),
-                due_on=date(2026, 3, 23),
+            _advice(
+                "family",
+                "parent_or_young_person",
+                "Family",
                 received_on=date(2026, 3, 2),
-                existing_advice_accepted=False,
                 sections={"A": "Robin loves drawing and wants to be an animator.\n" + UNSAFE_TEXT + "."},
-                has_document=False,
             ),
-            AdviceView(
-                key="setting",
-                role="educational",
-                organisation="Exampleton Academy",
-                requested_on=date(2026, 2, 9),
-                due_on=date(2026, 3, 23),
+            _advice(
+                "setting",
+                "educational",
+                "Exampleton Academy",
                 received_on=date(2026, 3, 16),
-                existing_advice_accepted=False,
                 sections={
                     "B": "Robin reads two years below his age.",
                     "E": "By July 2027 Robin will read at his chronological age.",
@@ -91,45 +71,29 @@ def _sample_view() -> FamilyView:
                 },
                 has_document=True,
             ),
-            AdviceView(
-                key="health",
-                role="health",
-                organisation="Example Integrated Care Board",
-                requested_on=date(2026, 2, 9),
-                due_on=date(2026, 3, 23),
+            _advice(
+                "health",
+                "health",
+                "Example Integrated Care Board",
                 received_on=date(2026, 3, 20),
-                existing_advice_accepted=False,
                 sections={
                     "C": "Diagnosed with dyspraxia in 2021.",
                     "G": "Occupational therapy, six sessions a year.",
                 },
-                has_document=False,
             ),
-            AdviceView(
-                key="psychological",
-                role="psychological",
-                organisation="Example Educational Psychology Service",
-                requested_on=date(2026, 2, 9),
-                due_on=date(2026, 3, 23),
+            _advice(
+                "psychological",
+                "psychological",
+                "Example Educational Psychology Service",
                 received_on=date(2026, 3, 18),
-                existing_advice_accepted=False,
                 sections={
                     "B": "Working memory is a relative weakness.",
                     "F": "Visual supports in every lesson.",
                 },
                 has_document=True,
             ),
-            AdviceView(
-                key="social-care",
-                role="social_care",
-                organisation="Example Borough Children's Social Care",
-                requested_on=date(2026, 2, 9),
-                due_on=date(2026, 3, 23),
-                received_on=None,
-                existing_advice_accepted=False,
-                sections={},
-                has_document=False,
-            ),
+            # Still owed: the plan shows it as a gap.
+            _advice("social-care", "social_care", "Example Borough Children's Social Care", received_on=None),
         ),
         exceptions=(
             ExceptionView(
@@ -141,6 +105,29 @@ def _sample_view() -> FamilyView:
                 explanation="Robin was in hospital for two weeks.",
             ),
         ),
+    )
+
+
+def _advice(
+    key: str,
+    role: str,
+    organisation: str,
+    *,
+    received_on: date | None,
+    sections: dict[str, str] | None = None,
+    has_document: bool = False,
+) -> AdviceView:
+    """A request made on the day the council decided to assess, due 6 weeks later."""
+    return AdviceView(
+        key=key,
+        role=role,
+        organisation=organisation,
+        requested_on=date(2026, 2, 9),
+        due_on=date(2026, 3, 23),
+        received_on=received_on,
+        existing_advice_accepted=False,
+        sections=sections or {},
+        has_document=has_document,
     )
 
 

@@ -66,7 +66,18 @@ def draft(
     content = produce(session, case=case, kind=kind, council=council, timeline=timeline, dated_on=today)
     found, _ = parse(kind)
     path, digest = _write(store, case, kind, found.suffix, content)
-    session.add(_row(case, kind, path, digest, now))
+    session.add(
+        Document(
+            case_id=case.id,
+            kind=kind,
+            audience=found.audience,
+            template=found.template,
+            storage_path=str(path),
+            media_type=found.media_type,
+            sha256=digest,
+            created_at=now,
+        )
+    )
     try:
         session.commit()
     except IntegrityError:  # drafted by a concurrent look; theirs stands
@@ -88,27 +99,23 @@ def draft(
 def regenerate(
     session: Session, *, case: Case, kind: str, council: Council, store: Path, now: datetime, actor: str
 ) -> Document:
-    """Render a document again from the case as it is now (a coordinator corrected a
-    detail, or a template changed). A letter keeps its original date."""
+    """Render a drafted document again from the case as it is now (a coordinator corrected
+    a detail, or a template changed). A letter keeps its original date, so its appeal
+    deadline does not move; the file that was sent stays beside the new one."""
     found, _ = parse(kind)
-    row = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == kind)).first()
+    row = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == kind)).one()
     today = now.astimezone(LONDON).date()
-    dated_on = row.created_at.astimezone(LONDON).date() if row is not None else today
     content = produce(
         session,
         case=case,
         kind=kind,
         council=council,
         timeline=case_timeline(session, case, council, today),
-        dated_on=dated_on,
+        dated_on=row.created_at.astimezone(LONDON).date(),
     )
     path, digest = _write(store, case, kind, found.suffix, content)
-    previous = row.sha256 if row is not None else None
-    if row is None:
-        row = _row(case, kind, path, digest, now)
-    else:
-        row.storage_path, row.sha256 = str(path), digest
-        row.template, row.media_type = found.template, found.media_type
+    previous = row.sha256
+    row.storage_path, row.sha256 = str(path), digest
     session.add(row)
     session.commit()
     crud.record_event(
@@ -118,8 +125,7 @@ def regenerate(
         occurred_on=today,
         actor=actor,
         now=now,
-        summary=f"{found.title} regenerated"
-        + (" (unchanged)." if previous == digest else "." if previous else " (first version)."),
+        summary=f"{found.title} regenerated" + (" (unchanged)." if previous == digest else "."),
         detail={"document": kind, "sha256": digest, "previous_sha256": previous},
     )
     session.refresh(row)
@@ -136,20 +142,6 @@ def attachment_name(case_ref: str, kind: str) -> str:
     found, subject = parse(kind)
     stem = found.name.replace("_", "-") + (f"-{subject.split(':')[0]}" if subject else "")
     return f"{case_ref}-{stem}{found.suffix}"
-
-
-def _row(case: Case, kind: str, path: Path, digest: str, now: datetime) -> Document:
-    found, _ = parse(kind)
-    return Document(
-        case_id=case.id,
-        kind=kind,
-        audience=found.audience,
-        template=found.template,
-        storage_path=str(path),
-        media_type=found.media_type,
-        sha256=digest,
-        created_at=now,
-    )
 
 
 def _write(store: Path, case: Case, kind: str, suffix: str, content: bytes) -> tuple[Path, str]:
