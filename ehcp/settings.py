@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # A run still "Running" this long after it started a look has lost its worker;
     # the sweep puts it back in the queue. Looks take seconds.
     run_stale_after_seconds: float = Field(default=600.0, gt=0)
+    # How many due cases one sweep pass takes (the rest wait for the next pass).
     sweep_limit: int = Field(default=500, ge=1)
     # How many case runs one `ehcp serve` process executes at once.
     serve_limit: int = Field(default=10, ge=1)

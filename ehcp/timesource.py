@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,7 +54,29 @@ def wall_clock() -> datetime:
 
 def today() -> date:
     """Today's date in England."""
-    return now().astimezone(LONDON).date()
+    return london_date(now())
+
+
+# -- the named conversions: the only places an instant becomes a day or back ----------
+# Statutory days are days in England. `instant.date()` on a UTC instant gives the wrong
+# day between midnight and 01:00 in summer (BST), so nothing else converts.
+
+
+def london_date(instant: datetime) -> date:
+    """The day it is in England at `instant` (timezone-aware)."""
+    if instant.tzinfo is None:
+        raise ValueError("london_date needs a timezone-aware instant")
+    return instant.astimezone(LONDON).date()
+
+
+def london_instant(day: date, at: time) -> datetime:
+    """The instant it is `at` o'clock on `day` in England, in UTC."""
+    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+
+
+def london_time(instant: datetime) -> datetime:
+    """`instant` as England's wall clock shows it (for people to read)."""
+    return instant.astimezone(LONDON)
 
 
 @contextmanager

@@ -16,6 +16,9 @@ from typing import Literal
 from prefect.input import RunInput
 from pydantic import Field
 
+from ehcp.db.inputs import PanelDecision
+from ehcp.runtime.coordinator_input import CoordinatorEntry
+
 WITHDRAWN = Field(
     default=None,
     title="Withdrawn on",
@@ -93,5 +96,23 @@ FORM_FOR_STAGE: dict[str, type[RunInput]] = {
 }
 
 
+# The forms' words for the panel's decisions; "not decided yet" records nothing.
+NOT_DECIDED = "not decided yet"
+DECISION_CHOSEN = {
+    "assess": PanelDecision.ASSESS,
+    "do not assess": PanelDecision.NOT_ASSESS,
+    "issue a plan": PanelDecision.ISSUE,
+    "do not issue a plan": PanelDecision.NOT_ISSUE,
+}
+
+
 def form_for(stage: str) -> type[RunInput]:
     return FORM_FOR_STAGE.get(stage, LookAgain)
+
+
+def entry_from(form: RunInput) -> CoordinatorEntry:
+    """The typed entry a submitted form (of any stage) carries."""
+    values = form.model_dump(exclude_none=True)
+    chosen = values.pop("decision", NOT_DECIDED)
+    decision = None if chosen == NOT_DECIDED else DECISION_CHOSEN[chosen]
+    return CoordinatorEntry(decision=decision, **values)

@@ -16,7 +16,7 @@ import re
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
 
-from flows.inputs import form_for
+from flows.inputs import entry_from, form_for
 from tasks.case import apply_coordinator_entry, look_at_case, send_case_messages
 
 CASE_REF = re.compile(r"EHC-\d{4}-\d{6}")
@@ -36,12 +36,11 @@ def ehc_request(case_ref: str) -> str:
     while True:
         look = look_at_case(case_ref)
         sent = send_case_messages(case_ref)
-        if sent["failed"]:
+        if sent.failed:
             continue  # look again at once: the coordinator must hear of a refused email
-        if look["closed"]:
-            return look["stage"]
-        wait_number = look["wait_number"]
+        if look.closed:
+            return look.stage
         entered = suspend_flow_run(
-            wait_for_input=form_for(look["stage"]), key=f"wait-{wait_number}", timeout=None
+            wait_for_input=form_for(look.stage), key=f"wait-{look.wait_number}", timeout=None
         )
-        apply_coordinator_entry(case_ref, wait_number, entered.model_dump(mode="json"))
+        apply_coordinator_entry(case_ref, look.wait_number, entry_from(entered))

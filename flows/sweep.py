@@ -5,8 +5,13 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from ehcp import sweeper, timesource
-from tasks.common import council, database, settings
+from ehcp import timesource
+from ehcp.db.engine import database
+from ehcp.mail.delivery import DeliveryCounts
+from ehcp.runtime import sweeper
+from tasks.common import council, no_personal_data_in_errors, settings
+
+SWEEP = "ehc-sweep"
 
 
 @flow(
@@ -14,14 +19,8 @@ from tasks.common import council, database, settings
     log_prints=False,
     description="Wake every case whose run is due a look; retry the outbox.",
 )
-def ehc_sweep(limit: int = 500) -> dict[str, list[str]]:
-    with database() as session:
-        report = sweeper.sweep(
-            session,
-            now=timesource.now(),
-            limit=limit,
-            stale_after_seconds=settings().run_stale_after_seconds,
-        )
+def ehc_sweep() -> sweeper.SweepReport:
+    report = wake_due_cases()
     logger = get_run_logger()
     logger.info(
         "started %d, woke %d, rescheduled %d, left %d waiting",
@@ -31,22 +30,33 @@ def ehc_sweep(limit: int = 500) -> dict[str, list[str]]:
         len(report.waiting),
     )
     mail = deliver_outbox()
-    logger.info("outbox: sent %d, deferred %d, failed %d", mail["sent"], mail["deferred"], mail["failed"])
-    return report.as_dict()
+    logger.info("outbox: sent %d, deferred %d, failed %d", mail.sent, mail.deferred, mail.failed)
+    return report
+
+
+@task(name="wake-due-cases", cache_policy=NO_CACHE)
+def wake_due_cases() -> sweeper.SweepReport:
+    """Start, wake or requeue the run of every case due a look (at most EHC_SWEEP_LIMIT a pass)."""
+    with no_personal_data_in_errors("wake-due-cases", SWEEP), database() as session:
+        return sweeper.sweep(
+            session,
+            now=timesource.now(),
+            limit=settings().sweep_limit,
+            stale_after_seconds=settings().run_stale_after_seconds,
+        )
 
 
 @task(name="deliver-outbox", cache_policy=NO_CACHE)
-def deliver_outbox() -> dict[str, int]:
+def deliver_outbox() -> DeliveryCounts:
     """Retry what a case's own send deferred (the relay was down) or a dead worker left."""
     from ehcp.mail.delivery import deliver_sync
     from ehcp.mail.transport import SmtpTransport
 
-    with database() as session:
-        report = deliver_sync(
+    with no_personal_data_in_errors("deliver-outbox", SWEEP), database() as session:
+        return deliver_sync(
             session,
             transport=SmtpTransport(settings()),
             council=council(),
             settings=settings(),
             now=timesource.now(),
-        )
-    return {"sent": len(report.sent), "deferred": len(report.deferred), "failed": len(report.failed)}
+        ).counts

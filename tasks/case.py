@@ -1,23 +1,42 @@
-"""Tasks of the request flow: look at the case, apply a coordinator's entry."""
+"""Tasks of the request flow: look at the case, send what it queued, apply a coordinator's entry.
+
+Each returns a small typed result, never data about people: what crosses into
+Prefect is a case reference, a stage, numbers and words that name roles.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from ehcp import coordinator_input, orchestration, timesource
-from ehcp.case_runner import reconcile
-from ehcp.db import crud
-from ehcp.timeline_view import artifact_key, timeline_markdown
-from tasks.common import council, database, no_personal_data_in_errors, settings
+from ehcp import timesource
+from ehcp.db import crud, runs
+from ehcp.db.engine import database
+from ehcp.mail.delivery import DeliveryCounts
+from ehcp.runtime import coordinator_input, orchestration
+from ehcp.runtime.case_runner import reconcile
+from ehcp.runtime.coordinator_input import CoordinatorEntry
+from ehcp.views.timeline import artifact_key, timeline_markdown
+from tasks.common import council, no_personal_data_in_errors, settings
+
+
+@dataclass(frozen=True)
+class LookResult:
+    """What the flow needs from a look to decide what comes next."""
+
+    stage: str
+    closed: bool
+    wait_number: int
 
 
 # No cache: a look must run every time the flow replays, because it re-derives
 # everything from the database and repeats nothing that is already done.
 @task(name="look-at-case", cache_policy=NO_CACHE)
-def look_at_case(case_ref: str) -> dict:
+def look_at_case(case_ref: str) -> LookResult:
     with no_personal_data_in_errors("look-at-case", case_ref), database() as session:
         look = reconcile(
             session,
@@ -29,7 +48,7 @@ def look_at_case(case_ref: str) -> dict:
         run_id = str(flow_run.id) if flow_run.id else None
         case = crud.require_case(session, ref=case_ref)
         if run_id and case.flow_run_id is None:
-            crud.attach_run(session, case=case, flow_run_id=run_id)
+            runs.attach_run(session, case=case, flow_run_id=run_id)
     logger = get_run_logger()
     for done in look.did:
         logger.info("%s: %s", case_ref, done)
@@ -41,11 +60,11 @@ def look_at_case(case_ref: str) -> dict:
     )
     if run_id:
         orchestration.set_stage_tags(run_id, look.stage)
-    return {"stage": look.stage, "closed": look.closed, "wait_number": look.wait_number}
+    return LookResult(stage=look.stage, closed=look.closed, wait_number=look.wait_number)
 
 
 @task(name="send-case-messages", cache_policy=NO_CACHE)
-def send_case_messages(case_ref: str) -> dict:
+def send_case_messages(case_ref: str) -> DeliveryCounts:
     """Send what the look queued. Idempotent: a sent row is never sent again, so a
     replay after a crash or a resume sends only what is still unsent."""
     from ehcp.mail.delivery import deliver_sync
@@ -53,32 +72,28 @@ def send_case_messages(case_ref: str) -> dict:
 
     with no_personal_data_in_errors("send-case-messages", case_ref), database() as session:
         case = crud.require_case(session, ref=case_ref)
-        report = deliver_sync(
+        counts = deliver_sync(
             session,
             transport=SmtpTransport(settings()),
             council=council(),
             settings=settings(),
             now=timesource.now(),
             case_id=case.id,
-        )
+        ).counts
     get_run_logger().info(
-        "%s: sent %d, deferred %d, failed %d",
-        case_ref,
-        len(report.sent),
-        len(report.deferred),
-        len(report.failed),
+        "%s: sent %d, deferred %d, failed %d", case_ref, counts.sent, counts.deferred, counts.failed
     )
-    return {"sent": len(report.sent), "deferred": len(report.deferred), "failed": len(report.failed)}
+    return counts
 
 
 @task(name="apply-coordinator-entry", cache_policy=NO_CACHE)
-def apply_coordinator_entry(case_ref: str, wait_number: int, entered: dict) -> str:
+def apply_coordinator_entry(case_ref: str, wait_number: int, entry: CoordinatorEntry) -> str:
     with no_personal_data_in_errors("apply-coordinator-entry", case_ref), database() as session:
         outcome = coordinator_input.apply(
             session,
             ref=case_ref,
             wait_number=wait_number,
-            entered=entered,
+            entry=entry,
             council=council(),
             now=timesource.now(),
         )

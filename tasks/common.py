@@ -1,4 +1,4 @@
-"""What every task shares: settings, the council, one engine per process, and safe errors.
+"""What every task shares: settings, the council, the database, and safe errors.
 
 Prefect stores exception text as the run's state message and logs tracebacks,
 and both are visible to anyone who can open the UI. A database error can quote
@@ -15,11 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from ehcp.council.config import Council, load_council
-from ehcp.db.engine import make_engine, session_for
+from ehcp.council.config import Council, cached_council
 from ehcp.settings import Settings, get_settings
 
 log = logging.getLogger("ehcp.tasks")
@@ -33,24 +29,13 @@ def settings() -> Settings:
     return get_settings()
 
 
-@lru_cache
 def council() -> Council:
-    return load_council(settings().council_dir)
-
-
-@lru_cache
-def _engine(url: str) -> Engine:
-    return make_engine(url)
-
-
-@contextmanager
-def database() -> Iterator[Session]:
-    with session_for(_engine(settings().effective_database_url)) as session:
-        yield session
+    return cached_council(settings().council_dir)
 
 
 @contextmanager
 def no_personal_data_in_errors(what: str, case_ref: str) -> Iterator[None]:
+    """`case_ref` names what the task was working on: a case reference, or the sweep."""
     try:
         yield
     except Exception as error:

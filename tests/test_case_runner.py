@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from ehcp.case_runner import reconcile
-from ehcp.db import crud
+from ehcp.db import crud, runs
 from ehcp.db.inputs import ConsultationIn, DecisionIn
 from ehcp.db.models import AdviceRequest, Document, OutboundMessage
+from ehcp.runtime.case_runner import reconcile
 from tests.db.factories import case_open
 
 SETTING_EMAIL = "head@example-primary.sch.uk"
@@ -182,7 +182,7 @@ def test_a_change_made_while_looking_is_seen_before_the_look_ends(
     session, council, tmp_path, case, monkeypatch
 ):
     """The compare-and-set at the end of a look fails if the case moved; the look goes round again."""
-    original = crud.mark_looked
+    original = runs.mark_looked
     calls = []
 
     def change_case_first(session_, **kwargs):
@@ -198,7 +198,7 @@ def test_a_change_made_while_looking_is_seen_before_the_look_ends(
             )
         return original(session_, **kwargs)
 
-    monkeypatch.setattr(crud, "mark_looked", change_case_first)
+    monkeypatch.setattr(runs, "mark_looked", change_case_first)
     result = look(session, council, tmp_path, date(2026, 1, 20))
     assert result.stage == "assessing"
     assert purposes(session)[("advice_request", "adviser:health")] == 1

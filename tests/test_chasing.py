@@ -14,12 +14,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from ehcp.case_runner import reconcile
 from ehcp.db import crud
 from ehcp.db.inputs import DecisionIn
 from ehcp.db.models import OutboundMessage
 from ehcp.mail.delivery import deliver_sync
 from ehcp.mail.transport import SmtpTransport
+from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
 from ehcp.timesource import LONDON
 from tests.db.factories import case_open

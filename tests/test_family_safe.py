@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from ehcp.case_runner import reconcile
 from ehcp.db import crud
 from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
 from ehcp.db.models import AdviceRequest, CaseNote, OutboundMessage, SettingConsultation
 from ehcp.documents import KINDS, produce
+from ehcp.documents.family_safe import family_view
 from ehcp.domain.ehc_plan import build_plan, year_group
-from ehcp.family_safe import family_view
 from ehcp.portal.submit import record_submission
+from ehcp.runtime.case_runner import reconcile
 from tests.db.factories import case_open
 from tests.support.documents import document_text, docx_text, pdf_text
 

@@ -16,8 +16,8 @@ import pytest
 
 from ehcp.db import migrate
 from ehcp.mail.local_server import local_mail_server as running_mail_server
+from ehcp.runtime.supervisor import local_mail_server
 from ehcp.settings import Settings
-from ehcp.supervisor import local_mail_server
 from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,7 @@ write still stands and the sweep wakes the run within 15 minutes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,15 +17,16 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, council, fail, settings, stdout
 from ehcp.db import crud
-from ehcp.db.engine import make_engine, session_for
-from ehcp.db.inputs import ConsultationIn, DecisionIn
+from ehcp.db.engine import database
+from ehcp.db.inputs import ConsultationIn, PanelDecision
 from ehcp.db.models import Case
 from ehcp.errors import InvalidInput
+from ehcp.runtime.signals import Wake, wake_case
 
 ACTOR = "coordinator:cli"
 Ref = Annotated[str, typer.Argument(help="The case reference, e.g. EHC-2026-000123.")]
@@ -40,46 +40,23 @@ class Decision(StrEnum):
     NOT_ISSUE = "not-issue"
 
 
-DECISION_FIELDS = {
-    Decision.ASSESS: ("assessment", "assess"),
-    Decision.NOT_ASSESS: ("assessment", "not_assess"),
-    Decision.ISSUE: ("issue", "issue"),
-    Decision.NOT_ISSUE: ("issue", "not_issue"),
-}
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(settings().effective_database_url)
-    try:
-        with session_for(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _record(ref: str, write: Callable[..., object], what: str) -> None:
     """Write through the case store, then wake the run; exit 2 on refused input."""
     rules = council()
-    with _session() as session:
+    with database() as session:
         try:
             case = crud.require_case(session, ref=ref)
             write(session, case=case, council=rules, now=timesource.now(), actor=ACTOR)
         except InvalidInput as refused:
             fail(str(refused))
-        flow_run_id = case.flow_run_id
     stdout.print(f"Recorded: {what} ({ref}).")
-    _wake(flow_run_id)
+    wake(ref)
 
 
-def _wake(flow_run_id: str | None) -> None:
-    from ehcp.prefect_api import prefect_api
-
-    with prefect_api():
-        from ehcp import orchestration
-
-        outcome = orchestration.wake(flow_run_id)
-    if outcome is orchestration.Wake.RESUMED:
+def wake(ref: str) -> None:
+    """Wake the case's run and say what became of it."""
+    outcome = wake_case(ref)
+    if outcome in (Wake.RESUMED, Wake.STARTED):
         stdout.print("The case's run is looking at it now.")
     else:
         stdout.print(f"The case's run was not resumed ({outcome}); the sweep will wake it within 15 minutes.")
@@ -127,8 +104,7 @@ def decide(
             reasons = reasons_file.read_text(encoding="utf-8").strip() or None
         except OSError as error:
             fail(f"--reasons-file: cannot read {reasons_file}: {error.strerror}")
-    kind, outcome = DECISION_FIELDS[decision]
-    entry = DecisionIn(kind=kind, outcome=outcome, decided_on=on.date(), reasons=reasons)
+    entry = PanelDecision[decision.name].entry(decided_on=on.date(), reasons=reasons)
     _record(
         ref, lambda session, **kw: crud.record_decision(session, decision=entry, **kw), f"decision {decision}"
     )
@@ -240,19 +216,19 @@ def withdraw(ref: Ref, on: On) -> None:
 
 def nudge(ref: Ref) -> None:
     """Make the case's run look at the case now."""
-    with _session() as session:
+    with database() as session:
         try:
-            case = crud.require_case(session, ref=ref)
+            crud.require_case(session, ref=ref)
         except InvalidInput as refused:
             fail(str(refused))
-    _wake(case.flow_run_id)
+    wake(ref)
 
 
 def cases(
     all_cases: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
 ) -> None:
     """The caseload: every open case, its stage and its next due date, soonest first."""
-    with _session() as session:
+    with database() as session:
         query = select(Case).order_by(Case.next_due_on, Case.ref)
         if not all_cases:
             query = query.where(Case.closed_on.is_(None))
@@ -271,7 +247,7 @@ def chronology(
     ref: Ref, as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False
 ) -> None:
     """The case's dated chronology, oldest first: what the Ombudsman asks for."""
-    with _session() as session:
+    with database() as session:
         try:
             case = crud.require_case(session, ref=ref)
         except InvalidInput as refused:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from ehcp import timesource
 from ehcp.cli.common import council, settings, stdout
 from ehcp.db import crud
-from ehcp.db.engine import make_engine, session_for
+from ehcp.db.engine import database
 from ehcp.db.inputs import CaseOpen, ChildIn, DecisionIn, FamilyContactIn
 
 ACTOR = "demo"
@@ -24,25 +24,21 @@ def demo(
 ) -> None:
     """Submit example requests (made-up people) and start their runs. Needs `make run` going."""
     current, rules = settings(), council()
-    engine = make_engine(current.effective_database_url)
     refs = []
-    try:
-        with session_for(engine) as session:
-            for number in range(1, count + 1):
-                refs.append(_open(session, number, rules))
-            from ehcp.prefect_api import prefect_api
+    with database() as session:
+        for number in range(1, count + 1):
+            refs.append(_open(session, number, rules))
+        from ehcp.runtime.prefect_api import prefect_api
 
-            with prefect_api():
-                from ehcp import sweeper
+        with prefect_api():
+            from ehcp.runtime import sweeper
 
-                report = sweeper.sweep(
-                    session,
-                    now=timesource.now(),
-                    limit=count,
-                    stale_after_seconds=current.run_stale_after_seconds,
-                )
-    finally:
-        engine.dispose()
+            report = sweeper.sweep(
+                session,
+                now=timesource.now(),
+                limit=count,
+                stale_after_seconds=current.run_stale_after_seconds,
+            )
     stdout.print(f"Opened {', '.join(refs)}; started {len(report.started)} run(s).")
     stdout.print(
         f"Open {current.prefect_ui_url}, go to Runs and search for 'ehc-' to see them. Each run's "

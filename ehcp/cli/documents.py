@@ -11,14 +11,15 @@ import typer
 from rich.table import Table
 
 from ehcp import timesource
-from ehcp.cli.cases import Ref, _session
+from ehcp.cli.cases import Ref
 from ehcp.cli.common import council, fail, settings, stdout
 from ehcp.db import crud
+from ehcp.db.engine import database
 from ehcp.documents import UnknownDocumentKind, documents_of, parse, produce, regenerate
 from ehcp.documents.context import MissingSubject
 from ehcp.documents.store import case_timeline
 from ehcp.errors import InvalidInput
-from ehcp.timesource import LONDON
+from ehcp.timesource import london_date, london_time
 
 ACTOR = "coordinator:cli"
 app = typer.Typer(help="Letters and EHC plans drafted for a case.", no_args_is_help=True)
@@ -29,7 +30,7 @@ def list_documents(
     ref: Ref, as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False
 ) -> None:
     """The case's documents: kind, audience, when drafted, file."""
-    with _session() as session:
+    with database() as session:
         try:
             case = crud.require_case(session, ref=ref)
         except InvalidInput as refused:
@@ -54,7 +55,7 @@ def list_documents(
     for column in ("Kind", "For", "Drafted", "File"):
         table.add_column(column)
     for row in rows:
-        when = row.created_at.astimezone(LONDON)
+        when = london_time(row.created_at)
         table.add_row(row.kind, row.audience, f"{when:%Y-%m-%d %H:%M}", row.storage_path)
     stdout.print(table)
 
@@ -81,7 +82,7 @@ def render_document(
         fail(f"KIND: {error}")
     rules = council()
     now = timesource.now()
-    with _session() as session:
+    with database() as session:
         try:
             case = crud.require_case(session, ref=ref)
         except InvalidInput as refused:
@@ -101,7 +102,7 @@ def render_document(
                 path = Path(row.storage_path)
                 stdout.print(f"Regenerated {kind} for {ref}: {path}", soft_wrap=True)
             else:
-                today = now.astimezone(LONDON).date()
+                today = london_date(now)
                 content = produce(
                     session,
                     case=case,

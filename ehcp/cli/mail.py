@@ -28,12 +28,12 @@ def send() -> None:
     """Send every message due in the outbox now (the sweep does this every 15 minutes).
 
     Exits 1 when the relay refused a message for good (its case's run tells the coordinator)."""
-    from ehcp.db.engine import make_engine, session_for
+    from ehcp.db.engine import database
     from ehcp.mail.delivery import deliver_sync
     from ehcp.mail.transport import SmtpTransport
 
     current = settings()
-    with session_for(make_engine(current.effective_database_url)) as session:
+    with database() as session:
         report = deliver_sync(
             session,
             transport=SmtpTransport(current),
@@ -43,8 +43,8 @@ def send() -> None:
         )
     counts = report.counts
     stdout.print(
-        f"Sent {counts['sent']}, deferred {counts['deferred']} (will retry), "
-        f"failed {counts['failed']}, waiting for a document {counts['waiting']}."
+        f"Sent {counts.sent}, deferred {counts.deferred} (will retry), "
+        f"failed {counts.failed}, waiting for a document {counts.waiting}."
     )
     # Keys and SMTP replies only (addresses are stripped from replies): safe on a terminal.
     for key, error in report.errors.items():

@@ -13,12 +13,12 @@ from rich.table import Table
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, as_date, council, fail, settings, stdout
 from ehcp.db import crud
-from ehcp.db.engine import make_engine, session_for
+from ehcp.db.engine import database
 from ehcp.domain.clock import LimitState, Timeline, compute_timeline
 from ehcp.domain.facts import AdviceFacts, CaseFacts
 from ehcp.domain.roles import ContributorRole
 from ehcp.errors import InvalidInput
-from ehcp.timeline_view import timeline_document
+from ehcp.views.timeline import timeline_document
 
 # The facts' field names, as the flags that feed them.
 FLAG_FOR_FIELD = {
@@ -102,7 +102,7 @@ def timeline(
         ]
         if given:
             fail(f"--case reads the stored facts; do not combine it with {', '.join(given)}")
-        result, ref = _stored_timeline(case, current.effective_database_url, rules, as_of), case
+        result, ref = _stored_timeline(case, rules, as_of), case
     else:
         if received is None:
             fail("--received: give the day the request was received (YYYY-MM-DD), or --case REF")
@@ -154,16 +154,12 @@ def _flag(field: str) -> str:
     return FLAG_FOR_FIELD.get(field.split(".")[0], field)
 
 
-def _stored_timeline(ref: str, url: str, rules, as_of: date) -> Timeline:
-    engine = make_engine(url)
-    try:
-        with session_for(engine) as session:
-            stored = crud.get_case(session, ref=ref)
-            if stored is None:
-                fail(f"--case: no case with reference {ref!r}")
-            return crud.case_timeline(session, case=stored, council=rules, today=as_of)
-    finally:
-        engine.dispose()
+def _stored_timeline(ref: str, rules, as_of: date) -> Timeline:
+    with database() as session:
+        stored = crud.get_case(session, ref=ref)
+        if stored is None:
+            fail(f"--case: no case with reference {ref!r}")
+        return crud.case_timeline(session, case=stored, council=rules, today=as_of)
 
 
 def _print_table(result: Timeline, ref: str | None) -> None:

@@ -10,7 +10,7 @@ import typer
 from ehcp.cli.common import council, fail, settings, stdout
 from ehcp.db import migrate
 from ehcp.rendering import check_templates, sample_context
-from ehcp.supervisor import (
+from ehcp.runtime.supervisor import (
     StartupError,
     Supervisor,
     flow_server,
@@ -81,7 +81,7 @@ def serve(
     if not templates_checked:
         _check_templates(loaded)
     os.environ.update({k: v for k, v in prefect_environment(current).items() if k not in os.environ})
-    from ehcp.serving import serve_declared  # imports Prefect with the environment set
+    from ehcp.runtime.serving import serve_declared  # imports Prefect with the environment set
 
     serve_declared(limit=current.serve_limit)
 

@@ -13,6 +13,7 @@ Layout of a council directory (config/example/ ships as a template):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -198,3 +199,9 @@ def load_council(directory: Path) -> Council:
         letterhead=council.letterhead,
         directory=directory,
     )
+
+
+@lru_cache
+def cached_council(directory: Path) -> Council:
+    """The council in `directory`, loaded once per process (services read it on every task)."""
+    return load_council(directory)

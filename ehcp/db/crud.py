@@ -31,6 +31,7 @@ from ehcp.db.models import (
     SettingConsultation,
     StatutoryException,
 )
+from ehcp.db.unit_of_work import commit
 from ehcp.domain.clock import Timeline, compute_timeline
 from ehcp.domain.facts import (
     AdviceFacts,
@@ -43,7 +44,7 @@ from ehcp.domain.facts import (
 )
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
-from ehcp.timesource import LONDON
+from ehcp.timesource import london_date
 
 DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
 
@@ -120,13 +121,10 @@ def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
 # -- writing -------------------------------------------------------------
 
 
-def open_case(
-    session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str, commit: bool = True
-) -> Case:
+def open_case(session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str) -> Case:
     """Store a new request with its child and family; allocate its reference.
 
-    `commit=False` leaves the commit to the caller, who adds its own rows to the
-    same transaction (intake stores the submission with its case, or neither).
+    Intake calls it inside a `unit_of_work` to store the submission with its case, or neither.
     """
     _not_future("received_on", request.received_on, now)
     if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
@@ -136,7 +134,7 @@ def open_case(
             f"unknown term calendar {request.setting_calendar!r} (known: {known})",
         )
     facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
-    timeline = _timeline(facts, council, now.date())
+    timeline = _timeline(facts, council, london_date(now))
     case = Case(
         ref=_next_ref(session, request.received_on.year),
         received_on=request.received_on,
@@ -169,10 +167,7 @@ def open_case(
         summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
         detail={"request_source": request.request_source.value},
     )
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    commit(session)
     return case
 
 
@@ -197,7 +192,7 @@ def request_advice(
     if advice.setting_calendar is not None and advice.setting_calendar not in council.calendars:
         raise InvalidInput.one("setting_calendar", f"unknown term calendar {advice.setting_calendar!r}")
     proposed = _validated("advice", **_with(facts, advice=(*facts.advice, new)))
-    timeline = _timeline(proposed, council, now.date())
+    timeline = _timeline(proposed, council, london_date(now))
     row = AdviceRequest(
         case_id=case.id,
         due_on=timeline.limit(f"advice:{advice.key}").due_on or advice.requested_on,
@@ -514,66 +509,6 @@ def withdraw(
     return case
 
 
-# -- the case's run ------------------------------------------------------
-
-
-def attach_run(session: Session, *, case: Case, flow_run_id: str) -> None:
-    """Remember the case's one Prefect run (set once; a second attach must name the same run)."""
-    if case.flow_run_id not in (None, flow_run_id):
-        raise InvalidInput.one("flow_run_id", f"case {case.ref} already has a run")
-    case.flow_run_id = flow_run_id
-    session.add(case)
-    session.commit()
-
-
-def mark_looked(
-    session: Session, *, case_id: int, seen_version: int, wake_at: datetime | None, now: datetime
-) -> bool:
-    """Record that the run reconciled `seen_version` and when to wake it next.
-
-    A compare-and-set: it succeeds only if nobody changed the case since the run
-    read it. On False the run must look again before it suspends, or a signal
-    written in between would wait for the sweep.
-    """
-    result = session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.version == seen_version)
-        .values(run_seen_version=seen_version, wake_at=wake_at, run_looked_at=now)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
-    """Move the run on to its next wait number, once (a compare-and-set)."""
-    result = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.run_wait_number == from_number)
-        .values(run_wait_number=from_number + 1)
-    )
-    session.commit()
-    session.refresh(case)
-    return result.rowcount == 1
-
-
-def case_for_run(session: Session, *, flow_run_id: str) -> Case | None:
-    return session.exec(select(Case).where(Case.flow_run_id == flow_run_id)).first()
-
-
-def cases_to_wake_query(*, now: datetime, limit: int):
-    """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
-    return (
-        select(Case)
-        .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
-        .order_by(Case.wake_at)
-        .limit(limit)
-    )
-
-
-def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
-    return list(session.exec(cases_to_wake_query(now=now, limit=limit)))
-
-
 def record_event(
     session: Session,
     *,
@@ -596,7 +531,7 @@ def record_event(
         summary=summary,
         detail=detail or {},
     )
-    session.commit()
+    commit(session)
 
 
 # -- helpers -------------------------------------------------------------
@@ -604,7 +539,7 @@ def record_event(
 
 def _not_future(field: str, day: date | None, now: datetime) -> None:
     """Things are recorded once they have happened: a date after today is a typo."""
-    if day is not None and day > now.astimezone(LONDON).date():
+    if day is not None and day > london_date(now):
         raise InvalidInput.one(field, f"{day} is in the future")
 
 
@@ -708,17 +643,17 @@ def _commit_change(
 
 def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Council, now: datetime) -> None:
     """Refresh what is derived from the facts, then commit the whole unit of work."""
-    timeline = _timeline(facts, council, now.date())
+    timeline = _timeline(facts, council, london_date(now))
     case.stage = stage_of(facts)
     case.next_due_on = timeline.next_due_on
     case.version += 1
     case.updated_at = now
     case.wake_at = now  # the case moved: its run must look again
     if CaseStage(case.stage).is_closed:
-        case.closed_on = case.closed_on or now.date()
+        case.closed_on = case.closed_on or london_date(now)
     session.add(case)
     try:
-        session.commit()
+        commit(session)
     except IntegrityError as error:
         session.rollback()
         raise InvalidInput.one("", f"conflicts with what is already stored: {error.orig}") from error

@@ -1,12 +1,22 @@
-"""Engines and sessions for the case database (SQLite by default, PostgreSQL in production)."""
+"""The one way to reach the case database (SQLite by default, PostgreSQL in production).
+
+`database()` is what tasks, the web app and the CLI use: a session on this process's
+engine for the configured URL (one engine per URL per process, created on first use).
+`make_engine` is for the few callers that manage an engine's life themselves
+(migrations, tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from ehcp.settings import get_settings
 
 
 def normalise_url(url: str) -> str:
@@ -39,3 +49,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_for(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    """This process's engine for `url`: its connection pool is shared by every session."""
+    return make_engine(url)
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    """A session on the configured case database."""
+    with session_for(engine_for(get_settings().effective_database_url)) as session:
+        yield session

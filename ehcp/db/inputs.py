@@ -7,6 +7,7 @@ the CLI and the flows all build them, so the same rules apply everywhere.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
@@ -92,6 +93,23 @@ class DecisionIn(_Input):
             choices = ", ".join(item.value for item in allowed)
             raise ValueError(f"a decision on {kind} is one of: {choices}")
         return allowed(value) if kind is not None else value
+
+
+class PanelDecision(StrEnum):
+    """The four decisions a panel records: the one mapping from what the CLI and the UI's
+    form offer to the (kind, outcome) of a DecisionIn."""
+
+    ASSESS = "assess"
+    NOT_ASSESS = "not_assess"
+    ISSUE = "issue"
+    NOT_ISSUE = "not_issue"
+
+    @property
+    def kind(self) -> Literal["assessment", "issue"]:
+        return "assessment" if self in (PanelDecision.ASSESS, PanelDecision.NOT_ASSESS) else "issue"
+
+    def entry(self, *, decided_on: date, reasons: str | None = None) -> DecisionIn:
+        return DecisionIn(kind=self.kind, outcome=self.value, decided_on=decided_on, reasons=reasons)
 
 
 class ConsultationIn(_Input):

@@ -15,10 +15,10 @@ from datetime import date
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr
 
 from ehcp.council.config import Council, Service, Signatory
+from ehcp.documents.family_safe import AdviceView, ExceptionView, FamilyView
 from ehcp.documents.kinds import DocumentKind
 from ehcp.domain.appeals import AFTER_MEDIATION_CERTIFICATE_MONTHS, APPEAL_MONTHS, appeal_by
 from ehcp.domain.ehc_plan import EhcPlan, build_plan
-from ehcp.family_safe import AdviceView, ExceptionView, FamilyView
 
 
 class MissingSubject(LookupError):

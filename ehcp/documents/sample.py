@@ -13,8 +13,8 @@ from datetime import date
 
 from ehcp.council.config import Council
 from ehcp.documents.context import DocumentContext, council_details, document_context
+from ehcp.documents.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView
 from ehcp.documents.kinds import KINDS
-from ehcp.family_safe import AdviceView, ChildView, DecisionView, ExceptionView, FamilyView
 
 SAMPLE_REF = "EHC-2026-000042"
 SAMPLE_DATED_ON = date(2026, 5, 11)

@@ -20,11 +20,11 @@ from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.models import Case, Document
 from ehcp.documents.context import council_details, document_context
+from ehcp.documents.family_safe import family_view
 from ehcp.documents.kinds import parse
 from ehcp.documents.render import render
 from ehcp.domain.clock import Timeline, compute_timeline
-from ehcp.family_safe import family_view
-from ehcp.timesource import LONDON
+from ehcp.timesource import london_date
 
 ACTOR = "system"
 
@@ -62,7 +62,7 @@ def draft(
     """Render and store one document; False if the case already has one of this kind."""
     if session.exec(select(Document.id).where(Document.case_id == case.id, Document.kind == kind)).first():
         return False
-    today = now.astimezone(LONDON).date()
+    today = london_date(now)
     content = produce(session, case=case, kind=kind, council=council, timeline=timeline, dated_on=today)
     found, _ = parse(kind)
     path, digest = _write(store, case, kind, found.suffix, content)
@@ -104,14 +104,14 @@ def regenerate(
     deadline does not move; the file that was sent stays beside the new one."""
     found, _ = parse(kind)
     row = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == kind)).one()
-    today = now.astimezone(LONDON).date()
+    today = london_date(now)
     content = produce(
         session,
         case=case,
         kind=kind,
         council=council,
         timeline=case_timeline(session, case, council, today),
-        dated_on=row.created_at.astimezone(LONDON).date(),
+        dated_on=london_date(row.created_at),
     )
     path, digest = _write(store, case, kind, found.suffix, content)
     previous = row.sha256

@@ -19,6 +19,7 @@ from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.inputs import CaseOpen, FamilyContactIn
 from ehcp.db.models import Case, IntakeSubmission
+from ehcp.db.unit_of_work import unit_of_work
 from ehcp.errors import InvalidInput
 from ehcp.intake.schema import IntakeRequestV1
 
@@ -39,22 +40,21 @@ def receive(
     if existing is not None:
         return existing
     case_open = _as_case(request)
-    case = crud.open_case(session, request=case_open, council=council, now=now, actor=ACTOR, commit=False)
-    session.add(
-        IntakeSubmission(
-            webhook_id=webhook_id,
-            submission_id=request.submission_id,
-            case_id=case.id,
-            schema_version=request.schema_version,
-            payload=request.model_dump(mode="json"),
-            received_at=now,
-        )
-    )
     try:
-        session.commit()
+        with unit_of_work(session):
+            case = crud.open_case(session, request=case_open, council=council, now=now, actor=ACTOR)
+            session.add(
+                IntakeSubmission(
+                    webhook_id=webhook_id,
+                    submission_id=request.submission_id,
+                    case_id=case.id,
+                    schema_version=request.schema_version,
+                    payload=request.model_dump(mode="json"),
+                    received_at=now,
+                )
+            )
     except IntegrityError:
         # Someone else committed this delivery first: answer with their case.
-        session.rollback()
         existing = _existing(session, webhook_id, request.submission_id)
         if existing is None:
             raise

@@ -50,7 +50,7 @@ from ehcp.documents.store import attachment_name
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
-from ehcp.timesource import LONDON
+from ehcp.timesource import london_date
 
 log = logging.getLogger("ehcp.mail.delivery")
 
@@ -59,6 +59,16 @@ ACTOR = "system:mail"
 DEFER_STEP = timedelta(minutes=15)
 DEFER_MAX = timedelta(hours=6)
 ENHANCED_STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    """How many messages a pass sent, deferred, failed and held: what a flow logs and returns."""
+
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    waiting: int = 0
 
 
 @dataclass
@@ -72,13 +82,13 @@ class DeliveryReport:
     errors: dict[str, str] = field(default_factory=dict)  # key -> SMTP code and reason, no address
 
     @property
-    def counts(self) -> dict[str, int]:
-        return {
-            "sent": len(self.sent),
-            "deferred": len(self.deferred),
-            "failed": len(self.failed),
-            "waiting": len(self.waiting),
-        }
+    def counts(self) -> DeliveryCounts:
+        return DeliveryCounts(
+            sent=len(self.sent),
+            deferred=len(self.deferred),
+            failed=len(self.failed),
+            waiting=len(self.waiting),
+        )
 
 
 async def deliver(
@@ -225,7 +235,7 @@ def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
         session,
         case=session.get(Case, row.case_id),
         kind="message_sent",
-        occurred_on=now.astimezone(LONDON).date(),
+        occurred_on=london_date(now),
         actor=ACTOR,
         now=now,
         summary=f"{_words(row.purpose).capitalize()} sent to {row.recipient_role}.",
@@ -260,7 +270,7 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
         session,
         case=case,
         kind="message_failed",
-        occurred_on=now.astimezone(LONDON).date(),
+        occurred_on=london_date(now),
         actor=ACTOR,
         now=now,
         # The code, not the server's words: they are the relay's, and may name someone.

@@ -19,7 +19,7 @@ from ehcp.db.models import AdviceRequest, AdviceSubmission, Case
 from ehcp.domain.advice_sections import sections_for
 from ehcp.errors import InvalidInput
 from ehcp.portal.uploads import CheckedFile
-from ehcp.timesource import LONDON
+from ehcp.timesource import london_date
 
 
 class AlreadyReceived(Exception):
@@ -84,7 +84,7 @@ def record_submission(
             session,
             case=case,
             key=advice.key,
-            received_on=received_on or now.astimezone(LONDON).date(),
+            received_on=received_on or london_date(now),
             council=council,
             now=now,
             actor=actor,

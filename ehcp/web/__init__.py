@@ -1,1 +1,1 @@
-"""The project's web app: the coordinators' case API (and, next, intake and the portal)."""
+"""The project's web app: the intake webhook, the contributor portal and the case API."""

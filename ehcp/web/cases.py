@@ -19,7 +19,8 @@ from ehcp.db import crud
 from ehcp.db.inputs import ConsultationIn, DecisionIn
 from ehcp.domain.clock import compute_timeline
 from ehcp.errors import InvalidInput
-from ehcp.timeline_view import timeline_document
+from ehcp.runtime.signals import wake_case
+from ehcp.views.timeline import timeline_document
 from ehcp.web.deps import CallerDep, CouncilDep, SessionDep
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -80,7 +81,7 @@ class CaseWriter:
                     for error in refused.errors
                 ],
             ) from None
-        self.background.add_task(_wake, case.flow_run_id)
+        self.background.add_task(wake_case, case.ref)
         self.session.refresh(case)
         return Recorded(case_ref=case.ref, stage=case.stage, version=case.version)
 
@@ -93,14 +94,6 @@ def _case_or_404(session, ref: str):
         return crud.require_case(session, ref=ref)
     except InvalidInput as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(missing)) from None
-
-
-def _wake(flow_run_id: str | None) -> None:
-    from ehcp import orchestration  # Prefect is imported only when a run is to be woken
-    from ehcp.prefect_api import prefect_api
-
-    with prefect_api():
-        orchestration.wake(flow_run_id)
 
 
 @router.post("/{ref}/decisions", response_model=Recorded)

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ehcp.council.config import Council, load_council
-from ehcp.db.engine import make_engine, session_for
+from ehcp.council.config import Council, cached_council
+from ehcp.db.engine import database
 from ehcp.settings import Settings, get_settings
-
-
-@lru_cache
-def _engine(url: str) -> Engine:
-    return make_engine(url)
-
-
-@lru_cache
-def _council(directory: str) -> Council:
-    return load_council(Path(directory))
 
 
 def settings() -> Settings:
@@ -32,11 +19,11 @@ def settings() -> Settings:
 
 
 def council(current: Annotated[Settings, Depends(settings)]) -> Council:
-    return _council(str(current.council_dir))
+    return cached_council(current.council_dir)
 
 
-def session(current: Annotated[Settings, Depends(settings)]) -> Iterator[Session]:
-    with session_for(_engine(current.effective_database_url)) as db:
+def session() -> Iterator[Session]:
+    with database() as db:
         yield db
 
 

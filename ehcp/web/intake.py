@@ -12,7 +12,6 @@ cases that have none.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, status
@@ -21,11 +20,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from ehcp import timesource
+from ehcp.db.engine import database
 from ehcp.errors import InvalidInput
 from ehcp.intake import store
 from ehcp.intake.schema import IntakeRequestV1
 from ehcp.intake.signature import SignatureError, verify
-from ehcp.web.deps import council, session, settings
+from ehcp.runtime.signals import wake_case
+from ehcp.web.deps import council, settings
 
 router = APIRouter(tags=["intake"])
 security_log = logging.getLogger("ehcp.security")
@@ -112,7 +113,7 @@ async def receive_intake(request: Request, background: BackgroundTasks) -> JSONR
         return _reject(422, "refused by the case store", webhook_id, request, detail=detail)
 
     if received.created:
-        background.add_task(_start_run, received.case_ref)
+        background.add_task(wake_case, received.case_ref)  # starts its run
     code = status.HTTP_202_ACCEPTED if received.created else status.HTTP_200_OK
     security_log.info("intake accepted: status=%s webhook_id=%s case=%s", code, webhook_id, received.case_ref)
     return JSONResponse(
@@ -124,11 +125,10 @@ async def receive_intake(request: Request, background: BackgroundTasks) -> JSONR
 
 
 def _store(webhook_id: str, payload: IntakeRequestV1) -> store.Received:
-    current = settings()
-    rules = council(current)
-    for db in session(current):
-        return store.receive(db, webhook_id=webhook_id, request=payload, council=rules, now=timesource.now())
-    raise RuntimeError("no database session")
+    with database() as db:
+        return store.receive(
+            db, webhook_id=webhook_id, request=payload, council=council(settings()), now=timesource.now()
+        )
 
 
 # Store errors name the case store's fields; map them to the payload's.
@@ -140,35 +140,6 @@ FIELD_IN_PAYLOAD = {
 
 def _path(field: str) -> tuple[str, ...]:
     return FIELD_IN_PAYLOAD.get(field, (field,) if field else ())
-
-
-# After Prefect fails to answer, stop trying for a while: a failed attempt costs about
-# 1.5 s of client retries (measured), and the sweep starts the runs once it is back.
-PREFECT_RETRY_AFTER_SECONDS = 30.0
-_prefect_down_until = 0.0
-
-
-def _start_run(case_ref: str) -> None:
-    """Start the case's run now, so it is live within seconds; if Prefect is down the
-    sweep starts it when it is back (the case's wake_at is already due)."""
-    global _prefect_down_until
-    from ehcp import orchestration
-    from ehcp.db import crud
-    from ehcp.prefect_api import prefect_api
-
-    if time.monotonic() < _prefect_down_until:
-        return
-    try:
-        with prefect_api():
-            flow_run_id = orchestration.start_run(case_ref)
-    except Exception as error:  # noqa: BLE001 - Prefect unreachable: the sweep will do it
-        _prefect_down_until = time.monotonic() + PREFECT_RETRY_AFTER_SECONDS
-        security_log.warning(
-            "run for %s not started now (%s); the sweep will start it", case_ref, type(error).__name__
-        )
-        return
-    for db in session(settings()):
-        crud.attach_run(db, case=crud.require_case(db, ref=case_ref), flow_run_id=flow_run_id)
 
 
 def _reject(code: int, reason: str, webhook_id: str, request: Request, detail: Any = None) -> JSONResponse:

@@ -30,6 +30,7 @@ from ehcp.portal import tokens
 from ehcp.portal.submit import AlreadyReceived, record_submission
 from ehcp.portal.uploads import CheckedFile, UploadRefused, check_upload
 from ehcp.rendering import TEMPLATES
+from ehcp.runtime.signals import wake_case
 from ehcp.settings import Settings
 from ehcp.web.deps import council, session, settings
 
@@ -215,7 +216,7 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
         portal.db.refresh(portal.advice)
         return portal.already()
     case = portal.db.get(Case, portal.advice.case_id)
-    portal.background.add_task(_wake, case.flow_run_id)
+    portal.background.add_task(wake_case, case.ref)
     return portal.page("portal/done.html", case_ref=case.ref, role=portal.advice.role.replace("_", " "))
 
 
@@ -232,12 +233,3 @@ def _unpark(portal: Portal, info: dict[str, Any]) -> CheckedFile | None:
     if not path.is_file():
         return None
     return CheckedFile(name=info["name"], media_type=info["type"], content=path.read_bytes())
-
-
-def _wake(flow_run_id: str | None) -> None:
-    from ehcp.web.cases import _wake as wake_run
-
-    try:
-        wake_run(flow_run_id)
-    except Exception:  # noqa: BLE001 - Prefect down: the sweep wakes the case from wake_at
-        logging.getLogger(__name__).warning("could not wake the case's run; the sweep will", exc_info=True)

@@ -10,11 +10,11 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from ehcp import timesource
-from ehcp.case_runner import reconcile
 from ehcp.cli.main import app
 from ehcp.db import crud
 from ehcp.db.engine import session_for
 from ehcp.db.models import Document
+from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
 from tests.db.factories import case_open
 from tests.support.documents import document_text

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ehcp.db import crud
+from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn, DecisionIn, ExceptionIn
 from ehcp.db.models import (
     AdviceRequest,
@@ -325,7 +325,7 @@ def test_the_sweep_reads_due_cases_through_the_wake_at_index(session, council, n
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("checked on SQLite's query plan; PostgreSQL picks plans by table statistics")
     _open(session, council, now)
-    compiled = crud.cases_to_wake_query(now=now, limit=10).compile(
+    compiled = runs.cases_to_wake_query(now=now, limit=10).compile(
         session.get_bind(), compile_kwargs={"literal_binds": False}
     )
     plan = (
@@ -334,7 +334,7 @@ def test_the_sweep_reads_due_cases_through_the_wake_at_index(session, council, n
         .all()
     )
     assert any("ix_ehc_case_wake_at" in str(row) for row in plan), plan
-    assert [case.ref for case in crud.cases_to_wake(session, now=now, limit=10)] == ["EHC-2026-000001"]
+    assert [case.ref for case in runs.cases_to_wake(session, now=now, limit=10)] == ["EHC-2026-000001"]
 
 
 def test_cases_opened_at_the_same_time_get_distinct_references(engine, council, now):

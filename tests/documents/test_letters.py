@@ -13,10 +13,10 @@ import pytest
 from pypdf import PdfReader
 
 from ehcp.documents.context import council_details, document_context
+from ehcp.documents.family_safe import FamilyView
 from ehcp.documents.kinds import KINDS
 from ehcp.documents.render import render, render_html
 from ehcp.documents.sample import SAMPLE_DATED_ON, SAMPLE_REF, sample_context, sample_view
-from ehcp.family_safe import FamilyView
 
 LETTERS = sorted(name for name, kind in KINDS.items() if kind.template.startswith("letters/"))
 FAMILY_LETTERS = [name for name in LETTERS if KINDS[name].audience == "family"]

@@ -8,9 +8,13 @@ from datetime import date
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from ehcp import orchestration, sweeper, timesource
+from ehcp import timesource
+from ehcp.council.config import cached_council
 from ehcp.db import crud
+from ehcp.db.engine import database
 from ehcp.db.inputs import DecisionIn
+from ehcp.runtime import orchestration, sweeper
+from ehcp.runtime.signals import Wake
 from ehcp.settings import get_settings
 from tasks import common
 from tests.db.factories import case_open
@@ -38,7 +42,7 @@ def system(stack, monkeypatch) -> Iterator[System]:
     for key, value in stack.env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
-    common.council.cache_clear()
+    cached_council.cache_clear()
     with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
         yield System(stack)
     get_settings.cache_clear()
@@ -54,7 +58,7 @@ class System:
         self.stack.set_today(day)
 
     def open_case(self, **changes) -> str:
-        with common.database() as session:
+        with database() as session:
             case = crud.open_case(
                 session,
                 request=case_open(setting_email="head@example-primary.sch.uk", **changes),
@@ -65,20 +69,20 @@ class System:
             return case.ref
 
     def sweep(self) -> sweeper.SweepReport:
-        with common.database() as session:
+        with database() as session:
             return sweeper.sweep(session, now=timesource.now(), limit=100, stale_after_seconds=3)
 
     def case(self, ref: str):
-        with common.database() as session:
+        with database() as session:
             return crud.require_case(session, ref=ref)
 
     def chronology(self, ref: str):
-        with common.database() as session:
+        with database() as session:
             return crud.chronology(session, case=crud.require_case(session, ref=ref))
 
-    def write(self, ref: str, operation, wake: bool = True, **kwargs) -> orchestration.Wake | None:
+    def write(self, ref: str, operation, wake: bool = True, **kwargs) -> Wake | None:
         """Do what the CLI and API do: update the database first, then wake the run."""
-        with common.database() as session:
+        with database() as session:
             case = crud.require_case(session, ref=ref)
             operation(
                 session, case=case, council=common.council(), now=timesource.now(), actor="test", **kwargs

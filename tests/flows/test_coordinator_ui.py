@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ehcp.timeline_view import artifact_key
+from ehcp.views.timeline import artifact_key
 from tests.support.browser import browser_page
 from tests.support.prefect_ui import artifact_text, open_flow_run, resume_flow_run, wait_for_state
 

@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from ehcp import orchestration
 from ehcp.db import crud
+from ehcp.db.engine import database
 from ehcp.db.inputs import ConsultationIn
 from ehcp.db.models import AdviceRequest, OutboundMessage
-from ehcp.timeline_view import artifact_key
-from tasks import common
+from ehcp.runtime import orchestration
+from ehcp.runtime.signals import Wake
+from ehcp.views.timeline import artifact_key
 from tests.db.factories import CHILD_NAME, PARENT_EMAIL
 from tests.support.stack import read_artifact_markdown, read_run, wait_until
 
@@ -23,14 +24,14 @@ CHILD_DOB = "2017-03-14"
 
 
 def messages(ref: str) -> Counter:
-    with common.database() as session:
+    with database() as session:
         case = crud.require_case(session, ref=ref)
         rows = session.exec(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).all()
     return Counter((row.purpose, row.recipient_role) for row in rows)
 
 
 def advice_keys(ref: str) -> list[str]:
-    with common.database() as session:
+    with database() as session:
         case = crud.require_case(session, ref=ref)
         return sorted(session.exec(select(AdviceRequest.key).where(AdviceRequest.case_id == case.id)))
 
@@ -109,7 +110,7 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
     assert sent[("advice_received", "send_team")] == 5  # one per piece of advice
     assert max(count for (purpose, _), count in sent.items() if purpose != "advice_received") == 1
     # Every row went out through SMTP, each exactly once under its own Message-ID.
-    with common.database() as session:
+    with database() as session:
         case = crud.require_case(session, ref=ref)
         rows = session.exec(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).all()
     assert {row.state for row in rows} == {"sent"}
@@ -202,7 +203,7 @@ def test_a_worker_killed_mid_look_loses_nothing_and_repeats_nothing(system, stac
     system.today(date(2026, 2, 16))
     system.decide(ref, "assessment", "assess", date(2026, 2, 16), wake=False)
     run_id = system.case(ref).flow_run_id
-    assert orchestration.wake(run_id) is orchestration.Wake.RESUMED
+    assert orchestration.wake(run_id) is Wake.RESUMED
     wait_until(lambda: read_run(run_id).state.is_running(), timeout=60, what="the run to start its look")
     stack.kill("flows")  # the worker dies mid-look (or between its last save and its suspend)
     stack.start_flows()
@@ -217,7 +218,7 @@ def test_the_prefect_server_going_down_loses_no_signal(system, stack):
     ref = start(system, date(2026, 1, 13))
     system.today(date(2026, 2, 17))
     stack.kill("prefect-server")
-    assert system.decide(ref, "assessment", "assess", date(2026, 2, 17)) is orchestration.Wake.UNREACHABLE
+    assert system.decide(ref, "assessment", "assess", date(2026, 2, 17)) is Wake.UNREACHABLE
     stack.start_prefect()
     assert ref in system.sweep().woken
     assert system.settled(ref).stage == "assessing"

@@ -12,9 +12,9 @@ from ehcp.db.models import Case, CaseEvent, Document, OutboundMessage
 from ehcp.documents.store import case_timeline, draft
 from ehcp.domain.planner import Message
 from ehcp.mail.delivery import DeliveryReport, deliver_sync
+from ehcp.mail.messages import Address
+from ehcp.mail.outbox import queue
 from ehcp.mail.transport import SmtpTransport
-from ehcp.messages import Address
-from ehcp.outbox import queue
 from ehcp.settings import get_settings
 from tests.db.factories import PARENT_EMAIL
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ehcp.db import crud
+from ehcp.db import crud, runs
 from ehcp.db.models import OutboundMessage
+from ehcp.mail.delivery import DeliveryCounts
 from ehcp.mail.local_server import local_mail_server
 from ehcp.settings import get_settings
 from tests.db.factories import PARENT_EMAIL, case_open
@@ -29,7 +30,7 @@ def test_a_queued_message_is_sent_once_from_the_send_team_with_html_and_its_lett
 
     report = deliver(session, council)
 
-    assert report.sent == [row.key] and report.counts["sent"] == 1
+    assert report.sent == [row.key] and report.counts.sent == 1
     [message] = sink.messages
     assert message["Message-ID"] == row.smtp_message_id
     assert message["To"] == PARENT_EMAIL
@@ -137,15 +138,10 @@ def test_a_550_marks_the_message_failed_tells_the_chronology_and_wakes_the_case(
     # Woken, and marked changed, so a look under way now looks again before it suspends.
     assert case.wake_at == later and case.version == version + 1 and case.stage == "considering"
     # A look that read the case before the failure cannot suspend on what it saw.
-    assert not crud.mark_looked(session, case_id=case.id, seen_version=version, wake_at=None, now=later)
+    assert not runs.mark_looked(session, case_id=case.id, seen_version=version, wake_at=None, now=later)
 
     sink.always = None
-    assert deliver(session, council, now=later + timedelta(days=1)).counts == {
-        "sent": 0,
-        "deferred": 0,
-        "failed": 0,
-        "waiting": 0,
-    }
+    assert deliver(session, council, now=later + timedelta(days=1)).counts == DeliveryCounts()
     assert sink.messages == [] and sink.data.seen == 1  # never retried
 
 

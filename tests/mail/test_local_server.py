@@ -13,8 +13,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ehcp.mail.local_server import file_name, local_mail_server
+from ehcp.runtime.supervisor import port_accepts
 from ehcp.settings import Settings
-from ehcp.supervisor import port_accepts
 from tests.support.postgres import free_port
 
 ADDRESS = "parent.testfamily@example.org"

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from ehcp.case_runner import reconcile
 from ehcp.db import crud
 from ehcp.db.engine import session_for
 from ehcp.db.inputs import DecisionIn
 from ehcp.db.models import AdviceRequest
 from ehcp.portal.tokens import advice_link
+from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
 from tests.db.factories import case_open
 from tests.support.postgres import free_port

@@ -21,8 +21,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 
 from ehcp.db import migrate
+from ehcp.runtime.supervisor import Service, Supervisor, flow_server, prefect_server
 from ehcp.settings import Settings
-from ehcp.supervisor import Service, Supervisor, flow_server, prefect_server
 from tests.support.postgres import free_port
 from tests.support.smtp import SmtpSink
 

@@ -9,9 +9,10 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from ehcp.council.config import cached_council
+from ehcp.db.engine import engine_for
 from ehcp.settings import get_settings
 from ehcp.web.app import create_app
-from ehcp.web.deps import _council, _engine
 from tests.support.postgres import free_port
 
 
@@ -19,8 +20,8 @@ from tests.support.postgres import free_port
 def served_app() -> Iterator[str]:
     """Build the app from the current EHC_* environment and yield its base URL."""
     get_settings.cache_clear()
-    _engine.cache_clear()
-    _council.cache_clear()
+    engine_for.cache_clear()
+    cached_council.cache_clear()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -35,4 +36,4 @@ def served_app() -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        _engine.cache_clear()
+        engine_for.cache_clear()

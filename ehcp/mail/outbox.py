@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ehcp.db.models import Case, OutboundMessage
 from ehcp.domain.planner import Message
-from ehcp.messages import Address
+from ehcp.mail.messages import Address
 from ehcp.rendering import render_email, render_email_html
 
 

@@ -15,8 +15,9 @@ from datetime import datetime
 from prefect.client.schemas.objects import StateType
 from sqlmodel import Session
 
-from ehcp import orchestration
-from ehcp.db import crud
+from ehcp.db import runs
+from ehcp.runtime import orchestration
+from ehcp.runtime.signals import Wake
 
 log = logging.getLogger(__name__)
 STRANDED = {StateType.CRASHED, StateType.FAILED, StateType.CANCELLED, StateType.CANCELLING}
@@ -29,20 +30,12 @@ class SweepReport:
     rescheduled: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)  # already queued or running: nothing to do
 
-    def as_dict(self) -> dict[str, list[str]]:
-        return {
-            "started": self.started,
-            "woken": self.woken,
-            "rescheduled": self.rescheduled,
-            "waiting": self.waiting,
-        }
-
 
 def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: float) -> SweepReport:
     report = SweepReport()
-    for case in crud.cases_to_wake(session, now=now, limit=limit):
+    for case in runs.cases_to_wake(session, now=now, limit=limit):
         if case.flow_run_id is None:
-            crud.attach_run(session, case=case, flow_run_id=orchestration.start_run(case.ref))
+            runs.attach_run(session, case=case, flow_run_id=orchestration.start_run(case.ref))
             report.started.append(case.ref)
             continue
         run = orchestration.status(case.flow_run_id)
@@ -50,7 +43,7 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
             log.error("case %s names a run Prefect does not have", case.ref)
             continue
         if run.state is StateType.PAUSED:
-            if orchestration.wake(case.flow_run_id) is orchestration.Wake.RESUMED:
+            if orchestration.wake(case.flow_run_id) is Wake.RESUMED:
                 report.woken.append(case.ref)
             continue
         stuck_running = run.state is StateType.RUNNING and run.seconds_in_state > stale_after_seconds
@@ -63,7 +56,7 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
     # A worker that died after a look saved its next wake time, but before the run
     # suspended, leaves a case that is not due: find such runs from Prefect's side.
     for flow_run_id in orchestration.stranded_runs(stale_after_seconds):
-        case = crud.case_for_run(session, flow_run_id=flow_run_id)
+        case = runs.case_for_run(session, flow_run_id=flow_run_id)
         if case is None or case.closed_on is not None or case.ref in report.rescheduled:
             continue
         orchestration.reschedule(flow_run_id)

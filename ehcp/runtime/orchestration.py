@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -22,16 +21,11 @@ from prefect.flow_runs import resume_flow_run
 from prefect.states import Scheduled
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from ehcp.runtime.signals import Wake
+
 REQUEST_DEPLOYMENT = "ehc-request/ehc-request"
 WAKE_PATIENCE_SECONDS = 8.0
 log = logging.getLogger(__name__)
-
-
-class Wake(StrEnum):
-    RESUMED = "resumed"
-    NOT_WAITING = "not waiting"  # running or queued: it will look at the case anyway, or the sweep will
-    NO_RUN = "no run"
-    UNREACHABLE = "prefect unreachable"
 
 
 def run_name(case_ref: str) -> str:

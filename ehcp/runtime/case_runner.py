@@ -13,16 +13,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ehcp import documents, messages, outbox
+from ehcp import documents, timesource
 from ehcp.council.config import Council
-from ehcp.db import crud
+from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn
 from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation
 from ehcp.domain.clock import Timeline, compute_timeline
 from ehcp.domain.planner import CaseContext, Plan, plan
 from ehcp.domain.roles import ContributorRole
+from ehcp.mail import messages, outbox
 from ehcp.settings import Settings, get_settings
-from ehcp.timesource import LONDON
 
 ACTOR = "system:request-flow"
 WAKE_TIME = time(7, 0)  # wake cases at 07:00 in England, before the working day
@@ -58,7 +58,7 @@ def reconcile(
     settings: Settings | None = None,
 ) -> Look:
     settings = settings or get_settings()
-    today = now.astimezone(LONDON).date()
+    today = timesource.london_date(now)
     did: list[str] = []
     for _ in range(MAX_PASSES):
         case = crud.require_case(session, ref=ref)
@@ -78,7 +78,7 @@ def reconcile(
             did += _perform(session, case, current, council, timeline, now, document_store, settings)
             continue
         wake_at = _instant(current.wake_on) if current.wake_on else None
-        if current.closed or crud.mark_looked(
+        if current.closed or runs.mark_looked(
             session, case_id=case.id, seen_version=case.version, wake_at=wake_at, now=now
         ):
             session.refresh(case)
@@ -96,7 +96,7 @@ def reconcile(
                     (
                         row.kind,
                         documents.parse(row.kind)[0].format,
-                        row.created_at.astimezone(LONDON).date(),
+                        timesource.london_date(row.created_at),
                         row.storage_path,
                     )
                     for row in documents.documents_of(session, case=case)
@@ -107,7 +107,7 @@ def reconcile(
 
 
 def _instant(day: date) -> datetime:
-    return datetime.combine(day, WAKE_TIME, tzinfo=LONDON)
+    return timesource.london_instant(day, WAKE_TIME)
 
 
 def _perform(

@@ -1,0 +1,74 @@
+"""The case's Prefect run, as the case store keeps it: which run is the case's, what
+the run last saw, when it must look again, and which wait it is at.
+
+Each write is a compare-and-set so that two processes (the case's run, the sweep, a
+worker replaying a crashed run) never both move the same case on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from ehcp.db.models import Case
+from ehcp.db.unit_of_work import commit
+from ehcp.errors import InvalidInput
+
+
+def attach_run(session: Session, *, case: Case, flow_run_id: str) -> None:
+    """Remember the case's one Prefect run (set once; a second attach must name the same run)."""
+    if case.flow_run_id not in (None, flow_run_id):
+        raise InvalidInput.one("flow_run_id", f"case {case.ref} already has a run")
+    case.flow_run_id = flow_run_id
+    session.add(case)
+    commit(session)
+
+
+def mark_looked(
+    session: Session, *, case_id: int, seen_version: int, wake_at: datetime | None, now: datetime
+) -> bool:
+    """Record that the run reconciled `seen_version` and when to wake it next.
+
+    A compare-and-set: it succeeds only if nobody changed the case since the run
+    read it. On False the run must look again before it suspends, or a signal
+    written in between would wait for the sweep.
+    """
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.version == seen_version)
+        .values(run_seen_version=seen_version, wake_at=wake_at, run_looked_at=now)
+    )
+    commit(session)
+    return result.rowcount == 1
+
+
+def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
+    """Move the run on to its next wait number, once (a compare-and-set)."""
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.run_wait_number == from_number)
+        .values(run_wait_number=from_number + 1)
+    )
+    commit(session)
+    session.refresh(case)
+    return result.rowcount == 1
+
+
+def case_for_run(session: Session, *, flow_run_id: str) -> Case | None:
+    return session.exec(select(Case).where(Case.flow_run_id == flow_run_id)).first()
+
+
+def cases_to_wake_query(*, now: datetime, limit: int):
+    """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
+    return (
+        select(Case)
+        .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
+        .order_by(Case.wake_at)
+        .limit(limit)
+    )
+
+
+def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
+    return list(session.exec(cases_to_wake_query(now=now, limit=limit)))

@@ -1,0 +1,101 @@
+"""Apply what a coordinator entered in the Prefect UI's resume form.
+
+The form (flows/inputs.py) becomes a `CoordinatorEntry`; each field maps to a case
+store write, validated exactly as the CLI's and the API's are. An entry is applied
+whole or not at all: its writes run in one unit of work, each validating the facts
+as the earlier fields left them, and the first refusal rolls back every field.
+
+Applying is keyed by the run's wait number, moved on in the same transaction by a
+compare-and-set: a replay after a crash, or a second worker resuming the same run,
+finds the wait already moved on and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from ehcp.council.config import Council
+from ehcp.db import crud, runs
+from ehcp.db.inputs import PanelDecision
+from ehcp.db.models import Case
+from ehcp.db.unit_of_work import unit_of_work
+from ehcp.errors import InvalidInput
+from ehcp.timesource import london_date
+
+ACTOR = "coordinator:prefect-ui"
+ALREADY_APPLIED = "already applied"
+
+
+class CoordinatorEntry(BaseModel):
+    """What a resume form can carry, whichever stage's form it was. Empty: look again."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision: PanelDecision | None = None
+    decided_on: date | None = None
+    draft_served_on: date | None = None
+    named_setting: str | None = Field(default=None, max_length=200)
+    withdrawn_on: date | None = None
+
+
+def apply(
+    session: Session,
+    *,
+    ref: str,
+    wait_number: int,
+    entry: CoordinatorEntry,
+    council: Council,
+    now: datetime,
+) -> str:
+    """Record the entry; return what happened, in words that name no person."""
+    try:
+        with unit_of_work(session):
+            case = crud.require_case(session, ref=ref)
+            if not runs.advance_wait(session, case=case, from_number=wait_number):
+                return ALREADY_APPLIED
+            return _record(session, case, entry, council, now)
+    except InvalidInput as refused:
+        return _refuse(session, ref=ref, wait_number=wait_number, refused=refused, now=now)
+
+
+def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Council, now: datetime) -> str:
+    write = {"case": case, "council": council, "now": now, "actor": ACTOR}
+    done = []
+    if entry.decision is not None:
+        if entry.decided_on is None:
+            raise InvalidInput.one("decided_on", "give the date of the decision")
+        crud.record_decision(session, decision=entry.decision.entry(decided_on=entry.decided_on), **write)
+        done.append(f"recorded decision: {entry.decision.value.replace('_', ' ')}")
+    if entry.draft_served_on is not None:
+        crud.record_draft_served(session, served_on=entry.draft_served_on, **write)
+        done.append("recorded draft served")
+    if entry.named_setting and entry.named_setting.strip():
+        crud.record_named_setting(session, setting_name=entry.named_setting, on=london_date(now), **write)
+        done.append("recorded the named setting")
+    if entry.withdrawn_on is not None:
+        crud.withdraw(session, withdrawn_on=entry.withdrawn_on, **write)
+        done.append("recorded withdrawal")
+    return "; ".join(done) or "nothing entered: looked again"
+
+
+def _refuse(session: Session, *, ref: str, wait_number: int, refused: InvalidInput, now: datetime) -> str:
+    """Nothing of the entry stands; the chronology says it was refused, and the run moves
+    on to its next wait so that the form is offered again."""
+    with unit_of_work(session):
+        case = crud.require_case(session, ref=ref)
+        if not runs.advance_wait(session, case=case, from_number=wait_number):
+            return ALREADY_APPLIED
+        crud.record_event(
+            session,
+            case=case,
+            kind="input_refused",
+            occurred_on=london_date(now),
+            actor=ACTOR,
+            now=now,
+            summary=f"Entry in the Prefect UI refused: {refused}",
+            detail={"fields": [error.field for error in refused.errors]},
+        )
+    return f"refused: {refused}"
