@@ -19,8 +19,10 @@ system-packages:
 runtime-packages:
 	@scripts/system-packages.sh --runtime
 
+# ruff, then mypy (what it checks, and how strictly, is [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check ehcp flows tasks tests migrations benchmarks
+	$(BIN)/mypy
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.

@@ -28,12 +28,10 @@ class InvalidInput(ValueError):
         return cls([FieldError(field, message)])
 
     @classmethod
-    def from_validation(cls, error: ValidationError, prefix: str = "") -> InvalidInput:
+    def from_validation(cls, error: ValidationError) -> InvalidInput:
         errors = []
         for item in error.errors():
             field = ".".join(str(part) for part in item["loc"])
-            if prefix:
-                field = f"{prefix}.{field}" if field else prefix
             message = item["msg"].removeprefix("Value error, ")
             errors.append(FieldError(field, message))
         return cls(errors)

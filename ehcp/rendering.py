@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
 from ehcp.settings import PROJECT_ROOT
+from ehcp.text import words
 
 TEMPLATES = PROJECT_ROOT / "templates"
 URL = re.compile(r"(https?://[^\s<>\"]+)")
@@ -49,11 +50,6 @@ def long_date(day: date | None) -> str:
     if day is None:
         raise TemplateError("long_date was given no date")
     return f"{day.day} {day:%B %Y}"
-
-
-def words(value: str) -> str:
-    """A key as words: social_care -> social care."""
-    return str(value).replace("_", " ")
 
 
 def paragraphs(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from ehcp import timesource
-from ehcp.cli.common import DATE_FORMATS, council, fail, settings, stdout
+from ehcp.cli.common import DATE_FORMATS, case_or_exit, council, fail, settings, stdout
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.db.inputs import ConsultationIn, PanelDecision
@@ -217,10 +217,7 @@ def withdraw(ref: Ref, on: On) -> None:
 def nudge(ref: Ref) -> None:
     """Make the case's run look at the case now."""
     with database() as session:
-        try:
-            crud.require_case(session, ref=ref)
-        except InvalidInput as refused:
-            fail(str(refused))
+        case_or_exit(session, ref)
     wake(ref)
 
 
@@ -248,10 +245,7 @@ def chronology(
 ) -> None:
     """The case's dated chronology, oldest first: what the Ombudsman asks for."""
     with database() as session:
-        try:
-            case = crud.require_case(session, ref=ref)
-        except InvalidInput as refused:
-            fail(str(refused))
+        case = case_or_exit(session, ref)
         events = crud.chronology(session, case=case)
     if as_json:
         for event in events:

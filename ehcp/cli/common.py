@@ -7,9 +7,13 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from sqlmodel import Session
 
 from ehcp.council.config import Council, load_council
 from ehcp.council.yamlfile import ConfigError
+from ehcp.db import crud
+from ehcp.db.models import Case
+from ehcp.errors import InvalidInput
 from ehcp.settings import Settings, get_settings
 
 stderr = Console(stderr=True, highlight=False)
@@ -43,3 +47,11 @@ def council(current: Settings | None = None) -> Council:
         return load_council(current.council_dir)
     except ConfigError as error:
         fail(str(error))
+
+
+def case_or_exit(session: Session, ref: str) -> Case:
+    """The case with this reference, or exit 2 saying there is none."""
+    try:
+        return crud.require_case(session, ref=ref)
+    except InvalidInput as refused:
+        fail(str(refused))

@@ -12,13 +12,11 @@ from rich.table import Table
 
 from ehcp import timesource
 from ehcp.cli.cases import Ref
-from ehcp.cli.common import council, fail, settings, stdout
+from ehcp.cli.common import case_or_exit, council, fail, settings, stdout
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.documents import UnknownDocumentKind, documents_of, parse, produce, regenerate
 from ehcp.documents.context import MissingSubject
-from ehcp.documents.store import case_timeline
-from ehcp.errors import InvalidInput
 from ehcp.timesource import london_date, london_time
 
 ACTOR = "coordinator:cli"
@@ -31,10 +29,7 @@ def list_documents(
 ) -> None:
     """The case's documents: kind, audience, when drafted, file."""
     with database() as session:
-        try:
-            case = crud.require_case(session, ref=ref)
-        except InvalidInput as refused:
-            fail(str(refused))
+        case = case_or_exit(session, ref)
         rows = documents_of(session, case=case)
     if as_json:
         for row in rows:
@@ -83,10 +78,7 @@ def render_document(
     rules = council()
     now = timesource.now()
     with database() as session:
-        try:
-            case = crud.require_case(session, ref=ref)
-        except InvalidInput as refused:
-            fail(str(refused))
+        case = case_or_exit(session, ref)
         drafted = {row.kind for row in documents_of(session, case=case)}
         try:
             if kind in drafted:
@@ -108,7 +100,7 @@ def render_document(
                     case=case,
                     kind=kind,
                     council=rules,
-                    timeline=case_timeline(session, case, rules, today),
+                    timeline=crud.case_timeline(session, case=case, council=rules, today=today),
                     dated_on=today,
                 )
                 path = (

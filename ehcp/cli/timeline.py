@@ -14,10 +14,11 @@ from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, as_date, council, fail, settings, stdout
 from ehcp.db import crud
 from ehcp.db.engine import database
-from ehcp.domain.clock import LimitState, Timeline, compute_timeline
+from ehcp.domain.clock import LimitState, Timeline
 from ehcp.domain.facts import AdviceFacts, CaseFacts
 from ehcp.domain.roles import ContributorRole
 from ehcp.errors import InvalidInput
+from ehcp.text import words
 from ehcp.views.timeline import timeline_document
 
 # The facts' field names, as the flags that feed them.
@@ -37,8 +38,6 @@ STATE_STYLE = {
     LimitState.NOT_STARTED: "dim",
     LimitState.NOT_APPLICABLE: "dim",
 }
-
-DateOption = Annotated[datetime | None, typer.Option(formats=DATE_FORMATS, show_default=False)]
 
 
 def timeline(
@@ -114,7 +113,7 @@ def timeline(
             as_date(final_issued),
         )
         result, ref = (
-            compute_timeline(facts, today=as_of, policy=rules.policy, calendars=rules.calendars),
+            rules.timeline(facts, today=as_of),
             None,
         )
     if as_json:
@@ -177,14 +176,14 @@ def _print_table(result: Timeline, ref: str | None) -> None:
             extra.append(f"{limit.days_remaining} days left")
         if limit.days_late is not None:
             extra.append(f"{limit.days_late} days late")
-        extra += [f"exception: {item.ground.value.replace('_', ' ')}" for item in limit.exceptions]
+        extra += [f"exception: {words(item.ground.value)}" for item in limit.exceptions]
         table.add_row(
             limit.title,
             limit.basis,
             _show(limit.starts_on),
             _show(limit.due_on),
             _show(limit.done_on),
-            f"[{STATE_STYLE[limit.state]}]{limit.state.value.replace('_', ' ')}[/]",
+            f"[{STATE_STYLE[limit.state]}]{words(limit.state.value)}[/]",
             "; ".join(extra),
         )
     stdout.print(table)

@@ -13,6 +13,7 @@ Layout of a council directory (config/example/ ships as a template):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,8 @@ from typing import Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
 
 from ehcp.council.yamlfile import Check, load_model
-from ehcp.domain.clock import ClockPolicy
+from ehcp.domain.clock import ClockPolicy, Timeline, compute_timeline
+from ehcp.domain.facts import CaseFacts
 from ehcp.domain.ladder import CONTRIBUTOR, CONTRIBUTOR_MANAGER, Ladder
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.terms import TermCalendar
@@ -179,6 +181,10 @@ class Council:
         if self.letterhead is None or self.letterhead.logo is None or self.directory is None:
             return None
         return self.directory / self.letterhead.logo
+
+    def timeline(self, facts: CaseFacts, *, today: date) -> Timeline:
+        """A case's statutory timeline under this council's clock policy and term dates."""
+        return compute_timeline(facts, today=today, policy=self.policy, calendars=self.calendars)
 
 
 def load_council(directory: Path) -> Council:

@@ -32,7 +32,7 @@ from ehcp.db.models import (
     StatutoryException,
 )
 from ehcp.db.unit_of_work import commit
-from ehcp.domain.clock import Timeline, compute_timeline
+from ehcp.domain.clock import Timeline
 from ehcp.domain.facts import (
     AdviceFacts,
     AssessmentDecision,
@@ -44,6 +44,7 @@ from ehcp.domain.facts import (
 )
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import InvalidInput
+from ehcp.text import words
 from ehcp.timesource import london_date
 
 DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
@@ -133,7 +134,7 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
             "setting_calendar",
             f"unknown term calendar {request.setting_calendar!r} (known: {known})",
         )
-    facts = _validated("", received_on=request.received_on, setting_calendar=request.setting_calendar)
+    facts = _validated(received_on=request.received_on, setting_calendar=request.setting_calendar)
     timeline = _timeline(facts, council, london_date(now))
     case = Case(
         ref=_next_ref(session, request.received_on.year),
@@ -164,7 +165,7 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
         occurred_on=request.received_on,
         actor=actor,
         now=now,
-        summary=f"Request for an EHC needs assessment received (from {_words(request.request_source)}).",
+        summary=f"Request for an EHC needs assessment received (from {words(request.request_source)}).",
         detail={"request_source": request.request_source.value},
     )
     commit(session)
@@ -191,7 +192,7 @@ def request_advice(
     )
     if advice.setting_calendar is not None and advice.setting_calendar not in council.calendars:
         raise InvalidInput.one("setting_calendar", f"unknown term calendar {advice.setting_calendar!r}")
-    proposed = _validated("advice", **_with(facts, advice=(*facts.advice, new)))
+    proposed = _validated(**_with(facts, advice=(*facts.advice, new)))
     timeline = _timeline(proposed, council, london_date(now))
     row = AdviceRequest(
         case_id=case.id,
@@ -208,7 +209,7 @@ def request_advice(
         occurred_on=advice.requested_on,
         actor=actor,
         now=now,
-        summary=f"Advice requested from {advice.role.value.replace('_', ' ')} ({advice.key}).",
+        summary=f"Advice requested from {words(advice.role.value)} ({advice.key}).",
         detail={"key": advice.key, "role": advice.role.value, "due_on": row.due_on.isoformat()},
     )
     return row
@@ -238,7 +239,7 @@ def record_advice_received(
         for item in facts.advice
     )
     # Re-validate the whole item: model_copy does not run validators.
-    proposed = _validated("advice", **_with(facts, advice=[item.model_dump() for item in advice]))
+    proposed = _validated(**_with(facts, advice=[item.model_dump() for item in advice]))
     row.received_on = received_on
     session.add(row)
     _commit_change(
@@ -250,7 +251,7 @@ def record_advice_received(
         occurred_on=received_on,
         actor=actor,
         now=now,
-        summary=f"Advice received from {row.role.replace('_', ' ')} ({key}).",
+        summary=f"Advice received from {words(row.role)} ({key}).",
         detail={"key": key, "role": row.role, "due_on": row.due_on.isoformat()},
     )
     return row
@@ -272,7 +273,7 @@ def record_decision(
         raise InvalidInput.one("kind", f"the decision on {decision.kind} is already recorded for {case.ref}")
     value = {"decided_on": decision.decided_on, "outcome": decision.outcome}
     try:
-        proposed = _validated("", **_with(facts, **{field: value}))
+        proposed = _validated(**_with(facts, **{field: value}))
     except InvalidInput as error:
         # Name the caller's field (decided_on) rather than the fact it feeds.
         raise InvalidInput.one("decided_on", str(error).removeprefix(f"{field}: ")) from error
@@ -287,7 +288,7 @@ def record_decision(
         occurred_on=decision.decided_on,
         actor=actor,
         now=now,
-        summary=f"Decision on {DECISION_SUBJECT[decision.kind]}: {_words(decision.outcome)}.",
+        summary=f"Decision on {DECISION_SUBJECT[decision.kind]}: {words(decision.outcome)}.",
         detail={"kind": decision.kind, "outcome": decision.outcome.value},
     )
     return row
@@ -304,9 +305,7 @@ def record_exception(
 ) -> StatutoryException:
     facts = case_facts(session, case=case)
     new = exception.model_dump(include={"ground", "starts_on", "ends_on", "advice_key"})
-    proposed = _validated(
-        "exceptions", **_with(facts, exceptions=[*(e.model_dump() for e in facts.exceptions), new])
-    )
+    proposed = _validated(**_with(facts, exceptions=[*(e.model_dump() for e in facts.exceptions), new]))
     advice_id = None
     if exception.advice_key is not None:
         advice_id = session.exec(
@@ -331,7 +330,7 @@ def record_exception(
         occurred_on=exception.starts_on,
         actor=actor,
         now=now,
-        summary=f"Exception recorded: {_words(exception.ground)} from {exception.starts_on}"
+        summary=f"Exception recorded: {words(exception.ground)} from {exception.starts_on}"
         + (f" to {exception.ends_on}." if exception.ends_on else " (continuing)."),
         detail={"ground": exception.ground.value, "advice_key": exception.advice_key},
     )
@@ -431,7 +430,7 @@ def record_consultation_answer(
         occurred_on=answered_on,
         actor=actor,
         now=now,
-        summary=f"Consulted school or college answered ({key}): {_words(outcome)}.",
+        summary=f"Consulted school or college answered ({key}): {words(outcome)}.",
         detail={"key": key, "outcome": outcome},
     )
     return row
@@ -543,10 +542,6 @@ def _not_future(field: str, day: date | None, now: datetime) -> None:
         raise InvalidInput.one(field, f"{day} is in the future")
 
 
-def _words(value: str) -> str:
-    return str(value).replace("_", " ")
-
-
 def _rows(session: Session, model: Any, case: Case) -> list[Any]:
     return list(session.exec(select(model).where(model.case_id == case.id).order_by(model.id)))
 
@@ -564,7 +559,7 @@ def _as_field(field: str, **values: Any) -> CaseFacts:
         raise InvalidInput.one(field, "; ".join(messages)) from error
 
 
-def _validated(prefix: str, **values: Any) -> CaseFacts:
+def _validated(**values: Any) -> CaseFacts:
     try:
         return CaseFacts.model_validate(values)
     except ValidationError as error:
@@ -572,7 +567,7 @@ def _validated(prefix: str, **values: Any) -> CaseFacts:
 
 
 def _timeline(facts: CaseFacts, council: Council, today: date) -> Timeline:
-    return compute_timeline(facts, today=today, policy=council.policy, calendars=council.calendars)
+    return council.timeline(facts, today=today)
 
 
 def _next_ref(session: Session, year: int) -> str:

@@ -23,7 +23,7 @@ from ehcp.documents.context import council_details, document_context
 from ehcp.documents.family_safe import family_view
 from ehcp.documents.kinds import parse
 from ehcp.documents.render import render
-from ehcp.domain.clock import Timeline, compute_timeline
+from ehcp.domain.clock import Timeline
 from ehcp.timesource import london_date
 
 ACTOR = "system"
@@ -110,7 +110,7 @@ def regenerate(
         case=case,
         kind=kind,
         council=council,
-        timeline=case_timeline(session, case, council, today),
+        timeline=crud.case_timeline(session, case=case, council=council, today=today),
         dated_on=london_date(row.created_at),
     )
     path, digest = _write(store, case, kind, found.suffix, content)
@@ -130,11 +130,6 @@ def regenerate(
     )
     session.refresh(row)
     return row
-
-
-def case_timeline(session: Session, case: Case, council: Council, today: date) -> Timeline:
-    facts = crud.case_facts(session, case=case)
-    return compute_timeline(facts, today=today, policy=council.policy, calendars=council.calendars)
 
 
 def attachment_name(case_ref: str, kind: str) -> str:

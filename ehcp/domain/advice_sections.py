@@ -62,5 +62,6 @@ _BY_ROLE = {
 }
 
 
-def sections_for(role: ContributorRole) -> tuple[Section, ...]:
+def sections_for(role: ContributorRole | str) -> tuple[Section, ...]:
+    """`role` is a ContributorRole or its value (views carry it as a string)."""
     return tuple(SECTIONS[code] for code in _BY_ROLE.get(ContributorRole(role), ("B",)))

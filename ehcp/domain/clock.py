@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ehcp.domain.facts import AdviceFacts, CaseFacts, ExceptionFacts, IssueOutcome
+from ehcp.domain.facts import AdviceFacts, CaseFacts, ExceptionFacts, IssueDecision, IssueOutcome
 from ehcp.domain.grounds import (
     GROUND_BASIS,
     GROUNDS_FOR,
@@ -25,6 +25,7 @@ from ehcp.domain.grounds import (
 )
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.terms import SettingKind, TermCalendar
+from ehcp.text import words
 
 FAMILY_COMMENT_DAYS = 15
 
@@ -96,6 +97,14 @@ class Timeline(BaseModel):
             if limit.key == key:
                 return limit
         raise KeyError(key)
+
+    def due_on(self, key: str) -> date:
+        """The due date of a limit whose clock has started (every limit but a not-started
+        one, or advice whose existing advice was accepted, has one)."""
+        due_on = self.limit(key).due_on
+        if due_on is None:
+            raise ValueError(f"limit '{key}' has no due date: its clock has not started")
+        return due_on
 
     @property
     def open_limits(self) -> tuple[Limit, ...]:
@@ -220,7 +229,7 @@ class _Builder:
         limits = []
         for advice in self.facts.advice:
             key = f"advice:{advice.key}"
-            title = f"Advice ({advice.role.value.replace('_', ' ')}: {advice.key})"
+            title = f"Advice ({words(advice.role.value)}: {advice.key})"
             if advice.existing_advice_accepted:
                 limits.append(
                     Limit(
@@ -250,7 +259,7 @@ class _Builder:
             )
         return limits
 
-    def not_to_issue_limit(self, received: date, issue) -> Limit:
+    def not_to_issue_limit(self, received: date, issue: IssueDecision | None) -> Limit:
         key, title, basis = (
             "decision_not_to_issue",
             "Decision not to issue a plan notified",

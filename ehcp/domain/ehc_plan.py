@@ -10,7 +10,9 @@ Word or PDF is the documents' concern; this module only decides the content.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -76,6 +78,47 @@ class EhcPlan(_Model):
         return tuple(gap for section in self.sections for gap in section.gaps)
 
 
+class ChildSource(Protocol):
+    """The child as `build_plan` reads it (family_safe.ChildView)."""
+
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def date_of_birth(self) -> date: ...
+
+
+class AdviceSource(Protocol):
+    """One advice request as `build_plan` reads it (family_safe.AdviceView)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def organisation(self) -> str: ...
+    @property
+    def requested_on(self) -> date: ...
+    @property
+    def due_on(self) -> date: ...
+    @property
+    def received_on(self) -> date | None: ...
+    @property
+    def existing_advice_accepted(self) -> bool: ...
+    @property
+    def sections(self) -> Mapping[str, str]: ...
+
+
+class PlanSource(Protocol):
+    """What `build_plan` reads of a case (family_safe.FamilyView): family-safe fields only."""
+
+    @property
+    def case_ref(self) -> str: ...
+    @property
+    def named_setting(self) -> str | None: ...
+    @property
+    def child(self) -> ChildSource | None: ...
+    @property
+    def advice(self) -> Sequence[AdviceSource]: ...
+
+
 def year_group(date_of_birth: date, on: date) -> int:
     """National Curriculum year on a date: Reception is 0; the school year starts 1 September."""
     cohort = date_of_birth.year if date_of_birth.month >= 9 else date_of_birth.year - 1
@@ -83,11 +126,12 @@ def year_group(date_of_birth: date, on: date) -> int:
     return school_year - cohort - 5
 
 
-def build_plan(view, *, final: bool, on: date) -> EhcPlan:
+def build_plan(view: PlanSource, *, final: bool, on: date) -> EhcPlan:
     """`view` is a family_safe.FamilyView; `on` is the date the plan is drafted or issued."""
     sections = []
     for code in PLAN_SECTIONS:
-        contributions, gaps = [], []
+        contributions: list[Contribution] = []
+        gaps: list[Gap] = []
         for advice in view.advice:
             if code not in {section.code for section in sections_for(advice.role)}:
                 continue

@@ -125,7 +125,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("decision_to_assess")
     @classmethod
-    def _decided_after_request(cls, value, info: ValidationInfo):
+    def _decided_after_request(
+        cls, value: AssessmentDecision | None, info: ValidationInfo
+    ) -> AssessmentDecision | None:
         received = info.data.get("received_on")
         if value is not None and received is not None and value.decided_on < received:
             raise ValueError(
@@ -135,7 +137,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("advice")
     @classmethod
-    def _advice_after_decision(cls, value: tuple[AdviceFacts, ...], info: ValidationInfo):
+    def _advice_after_decision(
+        cls, value: tuple[AdviceFacts, ...], info: ValidationInfo
+    ) -> tuple[AdviceFacts, ...]:
         received = info.data.get("received_on")
         decision = info.data.get("decision_to_assess")
         keys = [item.key for item in value]
@@ -159,7 +163,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("decision_to_issue")
     @classmethod
-    def _issue_decision_follows_assessment(cls, value, info: ValidationInfo):
+    def _issue_decision_follows_assessment(
+        cls, value: IssueDecision | None, info: ValidationInfo
+    ) -> IssueDecision | None:
         if value is None:
             return value
         _require_assessment(info, value.decided_on, "the decision whether to issue")
@@ -167,7 +173,7 @@ class CaseFacts(_Frozen):
 
     @field_validator("draft_served_on")
     @classmethod
-    def _draft_follows_decisions(cls, value: date | None, info: ValidationInfo):
+    def _draft_follows_decisions(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is None:
             return value
         _require_assessment(info, value, "the draft plan")
@@ -183,7 +189,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("consultations")
     @classmethod
-    def _consultations_follow_draft(cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo):
+    def _consultations_follow_draft(
+        cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo
+    ) -> tuple[ConsultationFacts, ...]:
         draft = info.data.get("draft_served_on")
         for item in value:
             if draft is None:
@@ -197,7 +205,7 @@ class CaseFacts(_Frozen):
 
     @field_validator("final_issued_on")
     @classmethod
-    def _final_follows_draft(cls, value: date | None, info: ValidationInfo):
+    def _final_follows_draft(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is None:
             return value
         draft = info.data.get("draft_served_on")
@@ -209,7 +217,7 @@ class CaseFacts(_Frozen):
 
     @field_validator("withdrawn_on")
     @classmethod
-    def _withdrawn_after_request(cls, value: date | None, info: ValidationInfo):
+    def _withdrawn_after_request(cls, value: date | None, info: ValidationInfo) -> date | None:
         received = info.data.get("received_on")
         if value is not None and received is not None and value < received:
             raise ValueError(f"withdrawn on {value}, before the request was received ({received})")
@@ -217,7 +225,9 @@ class CaseFacts(_Frozen):
 
     @field_validator("exceptions")
     @classmethod
-    def _exceptions_name_known_advice(cls, value: tuple[ExceptionFacts, ...], info: ValidationInfo):
+    def _exceptions_name_known_advice(
+        cls, value: tuple[ExceptionFacts, ...], info: ValidationInfo
+    ) -> tuple[ExceptionFacts, ...]:
         advice_keys = {item.key for item in info.data.get("advice", ())}
         for item in value:
             if item.advice_key is not None and item.advice_key not in advice_keys:

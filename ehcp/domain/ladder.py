@@ -14,7 +14,7 @@ fires on its own day.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,6 +74,15 @@ class Ladder(_Strict):
 
     def rungs_for(self, role: ContributorRole) -> tuple[Rung, ...]:
         return self.advice.get(role, self.advice.get("default", ()))
+
+    def alerts_for(self, limit_key: str) -> LimitAlerts | None:
+        """The alerts for a limit, by its key (`advice:<key>` takes the `advice` entry)."""
+        name = limit_key.split(":")[0]
+        return self.limits.get(name) if is_limit_name(name) else None
+
+
+def is_limit_name(name: str) -> TypeGuard[LimitName]:
+    return name in LIMIT_NAMES
 
 
 def rung_day(due_on: date, rung: Rung) -> date:

@@ -13,15 +13,17 @@ only what is left.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ehcp.domain import ladder as chasing
 from ehcp.domain.clock import LimitState, Timeline
 from ehcp.domain.facts import AssessmentOutcome, CaseFacts, IssueOutcome
-from ehcp.domain.ladder import Ladder
+from ehcp.domain.ladder import Ladder, Rung
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
+from ehcp.text import words
 
 FAMILY_ADVICE_KEY = "family"
 SETTING_ADVICE_KEY = "setting"
@@ -135,7 +137,7 @@ def plan(
 
     def send(
         purpose: str,
-        recipients,
+        recipients: Iterable[str],
         due_on: date | None = None,
         attach: tuple[str, ...] = (),
         about: str | None = None,
@@ -198,7 +200,7 @@ def plan(
             send("draft_ready", ("send_team",))
 
     if facts.draft_served_on is not None:
-        comments_end = timeline.limit("family_comments").due_on
+        comments_end = timeline.due_on("family_comments")
         draft("draft_plan_letter")
         send("draft_plan", context.family, comments_end, attach=("draft_plan_letter", "draft_plan"))
         for consultation in facts.consultations:
@@ -258,21 +260,21 @@ def _follow_ups(
     if stage is CaseStage.ASSESSING:
         for advice in outstanding:
             limit = timeline.limit(f"advice:{advice.key}")
-            for rung in chasing.due_rungs(
-                context.ladder.rungs_for(advice.role), due_on=limit.due_on, today=today
-            ):
+            due_on = timeline.due_on(limit.key)
+            for rung in chasing.due_rungs(context.ladder.rungs_for(advice.role), due_on=due_on, today=today):
                 if rung.send == "escalation" and limit.state is LimitState.DISAPPLIED:
                     continue  # an exception applies: the adviser is not at fault
                 recipient = _rung_recipient(rung.to, advice.key, advice.role)
-                on = chasing.rung_day(limit.due_on, rung)
-                out.append(Message(rung.purpose, recipient, limit.due_on, about=advice.key, on=on))
+                on = chasing.rung_day(due_on, rung)
+                out.append(Message(rung.purpose, recipient, due_on, about=advice.key, on=on))
         asked = [advice for advice in facts.advice if not advice.existing_advice_accepted]
         if asked and outstanding:
-            last_due = max(timeline.limit(f"advice:{advice.key}").due_on for advice in asked)
+            last_due = max(timeline.due_on(f"advice:{advice.key}") for advice in asked)
             if today >= last_due:
                 out += [Message("advice_status", who, last_due, on=last_due) for who in context.family]
         elif asked:
-            last_in = max(advice.received_on for advice in asked)
+            # Nothing is outstanding: every piece of advice asked for has been received.
+            last_in = max(advice.received_on for advice in asked if advice.received_on is not None)
             out += [Message("advice_complete", who, on=last_in) for who in context.family]
     if stage is not CaseStage.CONSIDERING:
         for advice in facts.advice:
@@ -286,7 +288,7 @@ def _follow_ups(
             for who in context.family
         ]
     for limit in timeline.limits:
-        alerts = context.ladder.limits.get(limit.key.split(":")[0])
+        alerts = context.ladder.alerts_for(limit.key)
         if alerts is None or limit.due_on is None:
             continue
         if limit.state is LimitState.DUE:
@@ -345,7 +347,7 @@ def _waiting_for(
         for advice in facts.advice:
             if advice.received_on is None and not advice.existing_advice_accepted:
                 due = timeline.limit(f"advice:{advice.key}").due_on
-                waits.append(f"advice from {advice.role.value.replace('_', ' ')} ({advice.key}), due {due}")
+                waits.append(f"advice from {words(advice.role.value)} ({advice.key}), due {due}")
         waits.append(
             "the decision whether to issue a plan "
             f"(a decision not to issue is due by {timeline.limit('decision_not_to_issue').due_on})"
@@ -355,7 +357,7 @@ def _waiting_for(
             f"the coordinator to serve the draft plan (target {timeline.limit('draft_plan_target').due_on})"
         )
     if stage is CaseStage.DRAFT_SERVED:
-        comments_end = timeline.limit("family_comments").due_on
+        comments_end = timeline.due_on("family_comments")
         if today <= comments_end:
             waits.append(f"the family's comments on the draft (their 15 days end {comments_end})")
         for consultation in facts.consultations:
@@ -375,13 +377,13 @@ def _wake_on(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: 
     for limit in timeline.open_limits:
         if limit.due_on is not None:
             candidates += [limit.due_on, limit.due_on + timedelta(days=1)]
-            alerts = context.ladder.limits.get(limit.key.split(":")[0])
-            rungs = ()
+            alerts = context.ladder.alerts_for(limit.key)
+            rungs: tuple[Rung, ...] = ()
             if limit.key.startswith("advice:"):
                 advice = next(item for item in facts.advice if f"advice:{item.key}" == limit.key)
                 rungs = context.ladder.rungs_for(advice.role)
             candidates += chasing.future_days(rungs, alerts, due_on=limit.due_on)
     if facts.draft_served_on is not None and facts.final_issued_on is None:
-        candidates.append(timeline.limit("family_comments").due_on + timedelta(days=1))
+        candidates.append(timeline.due_on("family_comments") + timedelta(days=1))
     future = [day for day in candidates if day > today]
     return min(future, default=None)

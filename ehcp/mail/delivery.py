@@ -50,6 +50,7 @@ from ehcp.documents.store import attachment_name
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
+from ehcp.text import words
 from ehcp.timesource import london_date
 
 log = logging.getLogger("ehcp.mail.delivery")
@@ -238,7 +239,7 @@ def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
         occurred_on=london_date(now),
         actor=ACTOR,
         now=now,
-        summary=f"{_words(row.purpose).capitalize()} sent to {row.recipient_role}.",
+        summary=f"{words(row.purpose).capitalize()} sent to {row.recipient_role}.",
         detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role},
     )
 
@@ -274,7 +275,7 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
         actor=ACTOR,
         now=now,
         # The code, not the server's words: they are the relay's, and may name someone.
-        summary=f"{_words(row.purpose).capitalize()} to {row.recipient_role} could not be "
+        summary=f"{words(row.purpose).capitalize()} to {row.recipient_role} could not be "
         f"delivered: the mail relay refused it for good ({refusal}).",
         detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role, "smtp": refusal},
     )
@@ -285,7 +286,3 @@ def _code_words(error: SendError) -> str:
     """ "SMTP 550 5.1.1": the reply code and the enhanced status code when the relay gave one."""
     enhanced = ENHANCED_STATUS.match(error.reason)
     return " ".join(filter(None, ["SMTP", str(error.code), enhanced.group(0) if enhanced else None]))
-
-
-def _words(value: str) -> str:
-    return value.replace("_", " ")

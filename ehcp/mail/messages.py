@@ -23,8 +23,8 @@ from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround
 from ehcp.domain.planner import Message
 from ehcp.domain.roles import ContributorRole
 from ehcp.portal.tokens import advice_link
-from ehcp.rendering import words
 from ehcp.settings import Settings
+from ehcp.text import words
 
 # Messages to the contributor themselves carry their portal link.
 TO_CONTRIBUTOR_WITH_LINK = {"advice_request", "advice_reminder", "advice_chaser"}

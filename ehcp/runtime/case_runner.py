@@ -18,11 +18,12 @@ from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn
 from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation
-from ehcp.domain.clock import Timeline, compute_timeline
+from ehcp.domain.clock import Timeline
 from ehcp.domain.planner import CaseContext, Plan, plan
 from ehcp.domain.roles import ContributorRole
 from ehcp.mail import messages, outbox
 from ehcp.settings import Settings, get_settings
+from ehcp.text import words
 
 ACTOR = "system:request-flow"
 WAKE_TIME = time(7, 0)  # wake cases at 07:00 in England, before the working day
@@ -64,7 +65,7 @@ def reconcile(
         case = crud.require_case(session, ref=ref)
         session.refresh(case)
         facts = crud.case_facts(session, case=case)
-        timeline = compute_timeline(facts, today=today, policy=council.policy, calendars=council.calendars)
+        timeline = council.timeline(facts, today=today)
         context = _context(session, case, council)
         current = plan(
             facts,
@@ -165,7 +166,7 @@ def _perform(
                 occurred_on=today,
                 actor=ACTOR,
                 now=now,
-                summary=f"{message.purpose.replace('_', ' ').capitalize()} queued to {address.role}.",
+                summary=f"{words(message.purpose).capitalize()} queued to {address.role}.",
                 detail={"purpose": message.purpose, "recipient": address.role, "key": message.key(case.ref)},
             )
             did.append(f"queued {message.purpose} to {address.role}")
@@ -244,6 +245,5 @@ def _undelivered(session: Session, case: Case) -> tuple[str, ...]:
         .order_by(OutboundMessage.id)
     )
     return tuple(
-        f"{purpose.replace('_', ' ')} to {role} (refused {failed_at:%Y-%m-%d})"
-        for purpose, role, failed_at in rows
+        f"{words(purpose)} to {role} (refused {failed_at:%Y-%m-%d})" for purpose, role, failed_at in rows
     )

@@ -23,6 +23,7 @@ from ehcp.db.inputs import PanelDecision
 from ehcp.db.models import Case
 from ehcp.db.unit_of_work import unit_of_work
 from ehcp.errors import InvalidInput
+from ehcp.text import words
 from ehcp.timesource import london_date
 
 ACTOR = "coordinator:prefect-ui"
@@ -68,7 +69,7 @@ def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Coun
         if entry.decided_on is None:
             raise InvalidInput.one("decided_on", "give the date of the decision")
         crud.record_decision(session, decision=entry.decision.entry(decided_on=entry.decided_on), **write)
-        done.append(f"recorded decision: {entry.decision.value.replace('_', ' ')}")
+        done.append(f"recorded decision: {words(entry.decision.value)}")
     if entry.draft_served_on is not None:
         crud.record_draft_served(session, served_on=entry.draft_served_on, **write)
         done.append("recorded draft served")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ehcp.domain.clock import Limit, Timeline
+from ehcp.text import words
 
 SCHEMA = "ehcp.timeline/1"
 
@@ -74,7 +75,7 @@ def timeline_markdown(look) -> str:
     """
     timeline = look.timeline
     lines = [
-        f"# {look.case_ref}: {look.stage.replace('_', ' ')}",
+        f"# {look.case_ref}: {words(look.stage)}",
         "",
         f"Received **{timeline.received_on}** · judged as of {timeline.today}"
         + (f" · next look {look.wake_at:%Y-%m-%d %H:%M} (UK time)" if look.wake_at else ""),
@@ -99,7 +100,7 @@ def timeline_markdown(look) -> str:
         if limit.days_late:
             state += f", {limit.days_late} days late"
         if limit.exceptions:
-            state += " (" + "; ".join(item.ground.value.replace("_", " ") for item in limit.exceptions) + ")"
+            state += " (" + "; ".join(words(item.ground.value) for item in limit.exceptions) + ")"
         lines.append(
             f"| {limit.title} | {limit.basis} | {_iso(limit.starts_on) or '-'} | {_iso(limit.due_on) or '-'} "
             f"| {_iso(limit.done_on) or '-'} | {state} |"
@@ -110,8 +111,7 @@ def timeline_markdown(look) -> str:
     if look.documents:
         lines += ["", "## Documents", "", "| Document | Format | Drafted | File |", "|---|---|---|---|"]
         lines += [
-            f"| {kind.replace('_', ' ')} | {fmt} | {drafted} | `{path}` |"
-            for kind, fmt, drafted, path in look.documents
+            f"| {words(kind)} | {fmt} | {drafted} | `{path}` |" for kind, fmt, drafted, path in look.documents
         ]
         lines += ["", "Regenerate one with `ehcp documents render <ref> <kind>`."]
     if timeline.notes:

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from ehcp import timesource
 from ehcp.db import crud
 from ehcp.db.inputs import ConsultationIn, DecisionIn
-from ehcp.domain.clock import compute_timeline
 from ehcp.errors import InvalidInput
 from ehcp.runtime.signals import wake_case
 from ehcp.views.timeline import timeline_document
@@ -170,8 +169,5 @@ def record_withdrawal(ref: str, body: Withdrawal, writer: Writer) -> Recorded:
 def read_timeline(ref: str, session: SessionDep, council: CouncilDep, caller: CallerDep) -> dict[str, Any]:
     """Every statutory date and each limit's state: the `ehcp timeline --json` document."""
     case = _case_or_404(session, ref)
-    facts = crud.case_facts(session, case=case)
-    timeline = compute_timeline(
-        facts, today=timesource.today(), policy=council.policy, calendars=council.calendars
-    )
+    timeline = crud.case_timeline(session, case=case, council=council, today=timesource.today())
     return timeline_document(timeline, case_ref=case.ref)

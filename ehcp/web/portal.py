@@ -32,6 +32,7 @@ from ehcp.portal.uploads import CheckedFile, UploadRefused, check_upload
 from ehcp.rendering import TEMPLATES
 from ehcp.runtime.signals import wake_case
 from ehcp.settings import Settings
+from ehcp.text import words
 from ehcp.web.deps import council, session, settings
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -113,7 +114,7 @@ class Portal:
             "case_ref": case.ref,
             "child_name": f"{child.given_names} {child.family_name}" if child else "",
             "child_dob": f"{child.date_of_birth:%-d %B %Y}" if child else "",
-            "role": self.advice.role.replace("_", " "),
+            "role": words(self.advice.role),
             "due_on": f"{self.advice.due_on:%-d %B %Y}",
             "sections": sections_for(self.advice.role),
             "send_team_email": self.council.send_team.email,
@@ -217,7 +218,7 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
         return portal.already()
     case = portal.db.get(Case, portal.advice.case_id)
     portal.background.add_task(wake_case, case.ref)
-    return portal.page("portal/done.html", case_ref=case.ref, role=portal.advice.role.replace("_", " "))
+    return portal.page("portal/done.html", case_ref=case.ref, role=words(portal.advice.role))
 
 
 def _park(portal: Portal, checked: CheckedFile) -> dict[str, Any]:
