@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, case_or_exit, council, fail, settings, stdout
@@ -173,7 +174,7 @@ def consult(
     """Record that a school or college is being consulted about being named (it answers in 15 days)."""
     try:
         entry = ConsultationIn(key=key, setting_name=setting, contact_email=email, sent_on=on.date())
-    except ValueError as error:
+    except ValidationError as error:
         fail(str(InvalidInput.from_validation(error)))
     _record(
         ref, lambda session, **kw: crud.record_consultation(session, consultation=entry, **kw), "consultation"
@@ -226,9 +227,9 @@ def cases(
 ) -> None:
     """The caseload: every open case, its stage and its next due date, soonest first."""
     with database() as session:
-        query = select(Case).order_by(Case.next_due_on, Case.ref)
+        query = select(Case).order_by(col(Case.next_due_on), col(Case.ref))
         if not all_cases:
-            query = query.where(Case.closed_on.is_(None))
+            query = query.where(col(Case.closed_on).is_(None))
         rows = session.exec(query).all()
     table = Table(title="Cases", title_justify="left")
     for column in ("Reference", "Received", "Stage", "Next due", "Final plan due"):

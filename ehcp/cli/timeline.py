@@ -106,7 +106,7 @@ def timeline(
         if received is None:
             fail("--received: give the day the request was received (YYYY-MM-DD), or --case REF")
         facts = _facts_from_flags(
-            as_date(received),
+            received.date(),
             as_date(advice_requested),
             as_date(decided_to_assess),
             as_date(draft_served),

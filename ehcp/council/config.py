@@ -139,10 +139,10 @@ class LadderFile(Ladder):
 
 def _check_ladder(ladder: LadderFile) -> list[tuple[tuple[str | int, ...], str]]:
     """Every rung and alert must name someone the council has configured."""
-    problems = []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
     for role, rungs in ladder.advice.items():
         for index, rung in enumerate(rungs):
-            where = ("advice", str(role), index, "to")
+            where: tuple[str | int, ...] = ("advice", str(role), index, "to")
             if rung.to == CONTRIBUTOR:
                 continue
             if rung.to == CONTRIBUTOR_MANAGER:
@@ -200,7 +200,7 @@ def load_council(directory: Path) -> Council:
         policy=council.clock,
         calendars=terms.calendars,
         send_team=council.send_team,
-        considering_notice=dict(council.considering_notice),
+        considering_notice={str(party): contact for party, contact in council.considering_notice.items()},
         advisers={ContributorRole(role): contact for role, contact in council.advisers.items()},
         letterhead=council.letterhead,
         directory=directory,

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db.inputs import AdviceRequestIn, CaseOpen, ConsultationIn, DecisionIn, ExceptionIn
@@ -30,6 +30,7 @@ from ehcp.db.models import (
     FamilyContact,
     SettingConsultation,
     StatutoryException,
+    id_of,
 )
 from ehcp.db.unit_of_work import commit
 from ehcp.domain.clock import Timeline
@@ -55,6 +56,14 @@ DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issu
 
 def get_case(session: Session, *, ref: str) -> Case | None:
     return session.exec(select(Case).where(Case.ref == ref)).first()
+
+
+def case_by_id(session: Session, *, case_id: int) -> Case:
+    """The case a row belongs to (its foreign key guarantees there is one)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise LookupError(f"no case with id {case_id}")
+    return case
 
 
 def require_case(session: Session, *, ref: str) -> Case:
@@ -116,7 +125,9 @@ def case_timeline(session: Session, *, case: Case, council: Council, today: date
 
 
 def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
-    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+    return list(
+        session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id)))
+    )
 
 
 # -- writing -------------------------------------------------------------
@@ -144,10 +155,10 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
         setting_email=request.setting_email,
         setting_calendar=request.setting_calendar,
         stage=stage_of(facts),
-        decide_to_assess_by=timeline.limit("decision_to_assess").due_on,
-        decide_not_to_issue_by=timeline.limit("decision_not_to_issue").due_on,
-        draft_target_by=timeline.limit("draft_plan_target").due_on,
-        final_plan_by=timeline.limit("final_plan").due_on,
+        decide_to_assess_by=timeline.due_on("decision_to_assess"),
+        decide_not_to_issue_by=timeline.due_on("decision_not_to_issue"),
+        draft_target_by=timeline.due_on("draft_plan_target"),
+        final_plan_by=timeline.due_on("final_plan"),
         next_due_on=timeline.next_due_on,
         created_at=now,
         updated_at=now,
@@ -155,9 +166,9 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
     )
     session.add(case)
     session.flush()
-    session.add(Child(case_id=case.id, **request.child.model_dump()))
+    session.add(Child(case_id=id_of(case), **request.child.model_dump()))
     for contact in request.family:
-        session.add(FamilyContact(case_id=case.id, **contact.model_dump()))
+        session.add(FamilyContact(case_id=id_of(case), **contact.model_dump()))
     _append_event(
         session,
         case=case,
@@ -195,7 +206,7 @@ def request_advice(
     proposed = _validated(**_with(facts, advice=(*facts.advice, new)))
     timeline = _timeline(proposed, council, london_date(now))
     row = AdviceRequest(
-        case_id=case.id,
+        case_id=id_of(case),
         due_on=timeline.limit(f"advice:{advice.key}").due_on or advice.requested_on,
         **advice.model_dump(),
     )
@@ -277,7 +288,7 @@ def record_decision(
     except InvalidInput as error:
         # Name the caller's field (decided_on) rather than the fact it feeds.
         raise InvalidInput.one("decided_on", str(error).removeprefix(f"{field}: ")) from error
-    row = Decision(case_id=case.id, recorded_by=actor, recorded_at=now, **decision.model_dump())
+    row = Decision(case_id=id_of(case), recorded_by=actor, recorded_at=now, **decision.model_dump())
     session.add(row)
     _commit_change(
         session,
@@ -314,7 +325,7 @@ def record_exception(
             )
         ).one()
     row = StatutoryException(
-        case_id=case.id,
+        case_id=id_of(case),
         advice_request_id=advice_id,
         recorded_by=actor,
         recorded_at=now,
@@ -375,7 +386,7 @@ def record_consultation(
     )
     if any(item.key == consultation.key for item in facts.consultations):
         raise InvalidInput.one("key", f"consultation {consultation.key!r} is already recorded")
-    row = SettingConsultation(case_id=case.id, **consultation.model_dump())
+    row = SettingConsultation(case_id=id_of(case), **consultation.model_dump())
     session.add(row)
     _commit_change(
         session,
@@ -543,7 +554,7 @@ def _not_future(field: str, day: date | None, now: datetime) -> None:
 
 
 def _rows(session: Session, model: Any, case: Case) -> list[Any]:
-    return list(session.exec(select(model).where(model.case_id == case.id).order_by(model.id)))
+    return list(session.exec(select(model).where(model.case_id == case.id).order_by(col(model.id))))
 
 
 def _with(facts: CaseFacts, **changes: Any) -> dict[str, Any]:
@@ -573,14 +584,16 @@ def _timeline(facts: CaseFacts, council: Council, today: date) -> Timeline:
 def _next_ref(session: Session, year: int) -> str:
     """Take the year's next case number. The UPDATE locks the counter row until this
     transaction ends, so a concurrent opener waits for it instead of colliding."""
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
-    session.execute(insert(CaseRefCounter).values(year=year, last_number=0).on_conflict_do_nothing())
+    first_of_year = {"year": year, "last_number": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(postgresql_insert(CaseRefCounter).values(first_of_year).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(CaseRefCounter).values(first_of_year).on_conflict_do_nothing())
     number = session.execute(
         update(CaseRefCounter)
-        .where(CaseRefCounter.year == year)
-        .values(last_number=CaseRefCounter.last_number + 1)
-        .returning(CaseRefCounter.last_number)
+        .where(col(CaseRefCounter.year) == year)
+        .values(last_number=col(CaseRefCounter.last_number) + 1)
+        .returning(col(CaseRefCounter.last_number))
     ).scalar_one()
     return f"EHC-{year}-{number:06d}"
 
@@ -598,7 +611,7 @@ def _append_event(
 ) -> None:
     session.add(
         CaseEvent(
-            case_id=case.id,
+            case_id=id_of(case),
             kind=kind,
             occurred_on=occurred_on,
             recorded_at=now,

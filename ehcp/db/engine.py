@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, create_engine
 
 from ehcp.settings import get_settings
@@ -62,3 +64,8 @@ def database() -> Iterator[Session]:
     """A session on the configured case database."""
     with session_for(engine_for(get_settings().effective_database_url)) as session:
         yield session
+
+
+def rows_updated(session: Session, statement: Update) -> int:
+    """Run an UPDATE and say how many rows it changed: what a compare-and-set reads."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

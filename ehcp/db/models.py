@@ -8,7 +8,8 @@ ehcp.domain say what the strings may be.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -23,6 +24,18 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: _Stored) -> int:
+    """A stored row's primary key. SQLModel types every id as optional because a new row
+    has none until it is flushed; asking for one before then is a bug, said loudly."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id until it is flushed")
+    return row.id
 
 
 def _instant(**kwargs: Any) -> Any:
@@ -207,11 +220,20 @@ class Document(SQLModel, table=True):
     created_at: datetime = _instant()
 
 
+class OutboxState(StrEnum):
+    """Where an outbox row is: queued -> sending -> sent | failed (a deferred row is queued
+    again with a next_attempt_at; a dead worker's `sending` row is claimed again)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class OutboundMessage(SQLModel, table=True):
     """The outbox: one row per message, so a retry or a resumed run never sends twice.
 
     `key` is (case, purpose, recipient, due date); the SMTP Message-ID derives from it.
-    State moves queued -> sending -> sent | failed.
     """
 
     __tablename__ = "outbound_message"
@@ -226,7 +248,7 @@ class OutboundMessage(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str | None = Field(default=None, sa_column=Column(Text))
-    state: str = Field(default="queued", max_length=20, index=True)
+    state: str = Field(default=OutboxState.QUEUED, max_length=20, index=True)  # an OutboxState
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     smtp_message_id: str = Field(max_length=200, unique=True)

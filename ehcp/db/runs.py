@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from ehcp.db.engine import rows_updated
 from ehcp.db.models import Case
 from ehcp.db.unit_of_work import commit
 from ehcp.errors import InvalidInput
@@ -35,37 +37,39 @@ def mark_looked(
     read it. On False the run must look again before it suspends, or a signal
     written in between would wait for the sweep.
     """
-    result = session.execute(
+    changed = rows_updated(
+        session,
         update(Case)
-        .where(Case.id == case_id, Case.version == seen_version)
-        .values(run_seen_version=seen_version, wake_at=wake_at, run_looked_at=now)
+        .where(col(Case.id) == case_id, col(Case.version) == seen_version)
+        .values(run_seen_version=seen_version, wake_at=wake_at, run_looked_at=now),
     )
     commit(session)
-    return result.rowcount == 1
+    return changed == 1
 
 
 def advance_wait(session: Session, *, case: Case, from_number: int) -> bool:
     """Move the run on to its next wait number, once (a compare-and-set)."""
-    result = session.execute(
+    changed = rows_updated(
+        session,
         update(Case)
-        .where(Case.id == case.id, Case.run_wait_number == from_number)
-        .values(run_wait_number=from_number + 1)
+        .where(col(Case.id) == case.id, col(Case.run_wait_number) == from_number)
+        .values(run_wait_number=from_number + 1),
     )
     commit(session)
     session.refresh(case)
-    return result.rowcount == 1
+    return changed == 1
 
 
 def case_for_run(session: Session, *, flow_run_id: str) -> Case | None:
     return session.exec(select(Case).where(Case.flow_run_id == flow_run_id)).first()
 
 
-def cases_to_wake_query(*, now: datetime, limit: int):
+def cases_to_wake_query(*, now: datetime, limit: int) -> SelectOfScalar[Case]:
     """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
     return (
         select(Case)
-        .where(Case.wake_at.is_not(None), Case.wake_at <= now, Case.closed_on.is_(None))
-        .order_by(Case.wake_at)
+        .where(col(Case.wake_at).is_not(None), col(Case.wake_at) <= now, col(Case.closed_on).is_(None))
+        .order_by(col(Case.wake_at))
         .limit(limit)
     )
 

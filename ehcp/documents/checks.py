@@ -117,7 +117,8 @@ class _Checker:
             return self._attribute(node, self._type(node.node, scope), node.attr)
         if isinstance(node, nodes.Call):
             owner = self._type(node.node, scope)
-            for child in (*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs):
+            children: list[nodes.Node | None] = [*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs]
+            for child in children:
                 if child is not None:
                     self._type(child, scope)
             return _returns(owner)

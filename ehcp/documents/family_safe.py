@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db.models import (
@@ -108,20 +108,24 @@ class FamilyView(_View):
 def family_view(session: Session, *, case: Case, council: Council, timeline: Timeline) -> FamilyView:
     child = session.exec(select(Child).where(Child.case_id == case.id)).first()
     family = session.exec(
-        select(FamilyContact.full_name).where(FamilyContact.case_id == case.id).order_by(FamilyContact.id)
+        select(FamilyContact.full_name)
+        .where(FamilyContact.case_id == case.id)
+        .order_by(col(FamilyContact.id))
     ).all()
     submissions = {
         row.advice_request_id: row
         for row in session.exec(select(AdviceSubmission).where(AdviceSubmission.case_id == case.id))
     }
     advice = session.exec(
-        select(AdviceRequest).where(AdviceRequest.case_id == case.id).order_by(AdviceRequest.id)
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id).order_by(col(AdviceRequest.id))
     ).all()
-    decisions = session.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id)).all()
+    decisions = session.exec(
+        select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id))
+    ).all()
     exceptions = session.exec(
         select(StatutoryException)
         .where(StatutoryException.case_id == case.id)
-        .order_by(StatutoryException.id)
+        .order_by(col(StatutoryException.id))
     ).all()
     return FamilyView(
         case_ref=case.ref,

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud
-from ehcp.db.models import Case, Document
+from ehcp.db.models import Case, Document, id_of
 from ehcp.documents.context import council_details, document_context
 from ehcp.documents.family_safe import family_view
 from ehcp.documents.kinds import parse
@@ -34,7 +34,7 @@ def drafted_kinds(session: Session, *, case: Case) -> frozenset[str]:
 
 
 def documents_of(session: Session, *, case: Case) -> list[Document]:
-    return list(session.exec(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
+    return list(session.exec(select(Document).where(Document.case_id == case.id).order_by(col(Document.id))))
 
 
 def produce(
@@ -68,7 +68,7 @@ def draft(
     path, digest = _write(store, case, kind, found.suffix, content)
     session.add(
         Document(
-            case_id=case.id,
+            case_id=id_of(case),
             kind=kind,
             audience=found.audience,
             template=found.template,

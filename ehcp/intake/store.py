@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud
 from ehcp.db.inputs import CaseOpen, FamilyContactIn
-from ehcp.db.models import Case, IntakeSubmission
+from ehcp.db.models import Case, IntakeSubmission, id_of
 from ehcp.db.unit_of_work import unit_of_work
 from ehcp.errors import InvalidInput
 from ehcp.intake.schema import IntakeRequestV1
@@ -47,7 +47,7 @@ def receive(
                 IntakeSubmission(
                     webhook_id=webhook_id,
                     submission_id=request.submission_id,
-                    case_id=case.id,
+                    case_id=id_of(case),
                     schema_version=request.schema_version,
                     payload=request.model_dump(mode="json"),
                     received_at=now,
@@ -63,11 +63,13 @@ def receive(
 
 
 def _existing(session: Session, webhook_id: str, submission_id: str | None) -> Received | None:
-    matches = [IntakeSubmission.webhook_id == webhook_id]
+    matches = [col(IntakeSubmission.webhook_id) == webhook_id]
     if submission_id is not None:
-        matches.append(IntakeSubmission.submission_id == submission_id)
+        matches.append(col(IntakeSubmission.submission_id) == submission_id)
     case = session.exec(
-        select(Case).join(IntakeSubmission, IntakeSubmission.case_id == Case.id).where(or_(*matches))
+        select(Case)
+        .join(IntakeSubmission, col(IntakeSubmission.case_id) == col(Case.id))
+        .where(or_(*matches))
     ).first()
     if case is None:
         return None

@@ -39,13 +39,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import and_, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, or_, update
+from sqlmodel import Session, col, select
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ehcp.council.config import Council
 from ehcp.db import crud
-from ehcp.db.models import Case, Document, OutboundMessage
+from ehcp.db.engine import rows_updated
+from ehcp.db.models import Case, Document, OutboundMessage, OutboxState
 from ehcp.documents.store import attachment_name
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
@@ -159,18 +160,18 @@ def due_rows(
     query = select(OutboundMessage).where(_is_due(now=now, settings=settings))
     if case_id is not None:
         query = query.where(OutboundMessage.case_id == case_id)
-    return list(session.exec(query.order_by(OutboundMessage.id).limit(limit)))
+    return list(session.exec(query.order_by(col(OutboundMessage.id)).limit(limit)))
 
 
-def _is_due(*, now: datetime, settings: Settings):
+def _is_due(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
     """Queued and due, or claimed by a worker that has since died."""
     stale = now - timedelta(seconds=settings.smtp_claim_stale_seconds)
     return or_(
         and_(
-            OutboundMessage.state == "queued",
-            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+            col(OutboundMessage.state) == OutboxState.QUEUED,
+            or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now),
         ),
-        and_(OutboundMessage.state == "sending", OutboundMessage.claimed_at < stale),
+        and_(col(OutboundMessage.state) == OutboxState.SENDING, col(OutboundMessage.claimed_at) < stale),
     )
 
 
@@ -196,7 +197,7 @@ def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str,
     is not drafted or cannot be read (the message waits: it never goes without them)."""
     if not row.attach_document:
         return []
-    case_ref = session.get(Case, row.case_id).ref
+    case_ref = crud.case_by_id(session, case_id=row.case_id).ref
     out = []
     for kind in row.attach_document.split(","):
         document = session.exec(
@@ -218,23 +219,24 @@ def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: S
     """Take the row if it is still due. The condition is checked by the UPDATE itself, not
     against the row as this session last saw it: after any commit the session reloads rows
     lazily, and would then "see" another worker's fresh claim as the state to replace."""
-    claimed = session.execute(
+    claimed = rows_updated(
+        session,
         update(OutboundMessage)
-        .where(OutboundMessage.id == row.id, _is_due(now=now, settings=settings))
-        .values(state="sending", claimed_at=now, attempts=OutboundMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
+        .where(col(OutboundMessage.id) == row.id, _is_due(now=now, settings=settings))
+        .values(state=OutboxState.SENDING, claimed_at=now, attempts=col(OutboundMessage.attempts) + 1)
+        .execution_options(synchronize_session=False),
     )
     session.commit()
     session.refresh(row)
-    return claimed.rowcount == 1
+    return claimed == 1
 
 
 def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
-    row.state, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
+    row.state, row.sent_at, row.last_error, row.next_attempt_at = OutboxState.SENT, now, None, None
     session.add(row)
     crud.record_event(  # commits the row and the event together
         session,
-        case=session.get(Case, row.case_id),
+        case=crud.case_by_id(session, case_id=row.case_id),
         kind="message_sent",
         occurred_on=london_date(now),
         actor=ACTOR,
@@ -245,7 +247,7 @@ def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
 
 
 def _deferred(session: Session, *, row: OutboundMessage, now: datetime, error: TransientSendError) -> None:
-    row.state, row.last_error = "queued", str(error)
+    row.state, row.last_error = OutboxState.QUEUED, str(error)
     row.next_attempt_at = now + min(DEFER_STEP * max(row.attempts, 1), DEFER_MAX)
     session.add(row)
     session.commit()
@@ -253,7 +255,7 @@ def _deferred(session: Session, *, row: OutboundMessage, now: datetime, error: T
 
 
 def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: PermanentSendError) -> None:
-    row.state, row.failed_at, row.last_error = "failed", now, str(error)
+    row.state, row.failed_at, row.last_error = OutboxState.FAILED, now, str(error)
     session.add(row)
     # The case changed: its run must look again and tell the coordinator. Bumping the
     # version (in SQL, so a concurrent writer's bump is not lost) also makes a look that
@@ -261,11 +263,11 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
     # until its planned wake with the failure unseen.
     session.execute(
         update(Case)
-        .where(Case.id == row.case_id)
-        .values(version=Case.version + 1, wake_at=now)
+        .where(col(Case.id) == row.case_id)
+        .values(version=col(Case.version) + 1, wake_at=now)
         .execution_options(synchronize_session=False)
     )
-    case = session.get(Case, row.case_id)
+    case = crud.case_by_id(session, case_id=row.case_id)
     refusal = _code_words(error)
     crud.record_event(  # commits the row, the wake and the event together
         session,

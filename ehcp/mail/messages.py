@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
-from ehcp.db.models import AdviceRequest, Case, FamilyContact, OutboundMessage, StatutoryException
+from ehcp.db.models import AdviceRequest, Case, FamilyContact, OutboundMessage, StatutoryException, id_of
 from ehcp.domain.clock import Timeline
 from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround
 from ehcp.domain.planner import Message
@@ -41,10 +41,10 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
     """The address behind a recipient key, or None if there is none to write to."""
     kind, _, which = recipient.partition(":")
     if kind == "family":
-        contact = session.get(FamilyContact, int(which))
-        if contact is None or not contact.email:
+        family = session.get(FamilyContact, int(which))
+        if family is None or not family.email:
             return None
-        return Address(contact.email, contact.full_name, "family")
+        return Address(family.email, family.full_name, "family")
     if kind == "notice":
         party = council.considering_notice[which]
         return Address(party.email, party.organisation, f"notice:{which}")
@@ -72,7 +72,11 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
                 SettingConsultation.case_id == case.id, SettingConsultation.key == which
             )
         ).first()
-        return Address(row.contact_email, row.setting_name, "consulted_setting") if row else None
+        return (
+            Address(row.contact_email, row.setting_name, "consulted_setting")
+            if row and row.contact_email
+            else None
+        )
     if kind == "named_setting":
         from ehcp.db.models import SettingConsultation
 
@@ -84,7 +88,11 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
                 SettingConsultation.setting_name == case.named_setting,
             )
         ).first()
-        return Address(row.contact_email, row.setting_name, "named_setting") if row else None
+        return (
+            Address(row.contact_email, row.setting_name, "named_setting")
+            if row and row.contact_email
+            else None
+        )
     return None
 
 
@@ -124,13 +132,13 @@ def context(
             "days_late": max(0, (timeline.today - advice.due_on).days),
         }
         if message.purpose in TO_CONTRIBUTOR_WITH_LINK:
-            extra["portal_url"] = advice_link(advice.id, advice_due_on=advice.due_on, settings=settings)
+            extra["portal_url"] = advice_link(id_of(advice), advice_due_on=advice.due_on, settings=settings)
         if message.purpose == "advice_received":
             extra["advice_received_on"] = advice.received_on
     if message.purpose in ("advice_status", "advice_complete"):
         extra |= _advice_lists(session, case)
     if message.purpose in ("limit_warning", "limit_breached"):
-        limit = timeline.limit(message.about)
+        limit = timeline.limit(_about(message))
         extra |= {
             "limit_title": limit.title,
             "limit_basis": limit.basis,
@@ -138,9 +146,9 @@ def context(
             "days_late": limit.days_late or 0,
         }
     if message.purpose == "exception_applied":
-        extra |= _exception(session, case, message.about)
+        extra |= _exception(session, case, _about(message))
     if message.purpose == "message_failed":
-        extra |= _failed(session, message.about)
+        extra |= _failed(session, _about(message))
     return {**base, **extra}
 
 
@@ -154,12 +162,19 @@ def _advice_lists(session: Session, case: Case) -> dict[str, Any]:
     rows = session.exec(
         select(AdviceRequest)
         .where(AdviceRequest.case_id == case.id, AdviceRequest.existing_advice_accepted == False)  # noqa: E712
-        .order_by(AdviceRequest.id)
+        .order_by(col(AdviceRequest.id))
     ).all()
     return {
         "advice_in": [f"{words(row.role)} ({row.received_on})" for row in rows if row.received_on],
         "advice_awaited": [f"{words(row.role)} (due {row.due_on})" for row in rows if not row.received_on],
     }
+
+
+def _about(message: Message) -> str:
+    """What a warning, an exception notice or a failure notice is about: the planner names it."""
+    if message.about is None:
+        raise ValueError(f"a {message.purpose} message must say what it is about")
+    return message.about
 
 
 def _exception(session: Session, case: Case, about: str) -> dict[str, Any]:

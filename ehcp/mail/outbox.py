@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ehcp.db.models import Case, OutboundMessage
+from ehcp.db.models import Case, OutboundMessage, id_of
 from ehcp.domain.planner import Message
 from ehcp.mail.messages import Address
 from ehcp.rendering import render_email, render_email_html
@@ -45,7 +45,7 @@ def queue(
     session.add(
         OutboundMessage(
             key=key,
-            case_id=case.id,
+            case_id=id_of(case),
             purpose=message.purpose,
             recipient_role=address.role,
             recipient_address=address.email,

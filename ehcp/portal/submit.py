@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud
-from ehcp.db.models import AdviceRequest, AdviceSubmission, Case
+from ehcp.db.models import AdviceRequest, AdviceSubmission, Case, id_of
 from ehcp.domain.advice_sections import sections_for
 from ehcp.errors import InvalidInput
 from ehcp.portal.uploads import CheckedFile
@@ -64,10 +64,10 @@ def record_submission(
         raise InvalidInput.one("sections", "give the advice as text, as a file, or both")
     if advice.received_on is not None or _existing(session, advice) is not None:
         raise AlreadyReceived(advice.received_on)
-    case = session.get(Case, advice.case_id)
+    case = crud.case_by_id(session, case_id=advice.case_id)
     submission = AdviceSubmission(
-        case_id=case.id,
-        advice_request_id=advice.id,
+        case_id=id_of(case),
+        advice_request_id=id_of(advice),
         sections=sections,
         submitted_via=via,
         submitted_at=now,

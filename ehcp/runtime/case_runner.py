@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ehcp import documents, timesource
 from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn
-from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation
+from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation, id_of
 from ehcp.domain.clock import Timeline
 from ehcp.domain.planner import CaseContext, Plan, plan
 from ehcp.domain.roles import ContributorRole
@@ -80,7 +80,7 @@ def reconcile(
             continue
         wake_at = _instant(current.wake_on) if current.wake_on else None
         if current.closed or runs.mark_looked(
-            session, case_id=case.id, seen_version=case.version, wake_at=wake_at, now=now
+            session, case_id=id_of(case), seen_version=case.version, wake_at=wake_at, now=now
         ):
             session.refresh(case)
             return Look(
@@ -178,7 +178,7 @@ def _perform(
 
 def _context(session: Session, case: Case, council: Council) -> CaseContext:
     family = session.exec(
-        select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(FamilyContact.id)
+        select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(col(FamilyContact.id))
     ).all()
     return CaseContext(
         ref=case.ref,
@@ -233,7 +233,7 @@ def _failed_messages(session: Session, case: Case) -> tuple[str, ...]:
                 OutboundMessage.state == "failed",
                 OutboundMessage.purpose != "message_failed",
             )
-            .order_by(OutboundMessage.id)
+            .order_by(col(OutboundMessage.id))
         )
     )
 
@@ -242,7 +242,7 @@ def _undelivered(session: Session, case: Case) -> tuple[str, ...]:
     rows = session.exec(
         select(OutboundMessage.purpose, OutboundMessage.recipient_role, OutboundMessage.failed_at)
         .where(OutboundMessage.case_id == case.id, OutboundMessage.state == "failed")
-        .order_by(OutboundMessage.id)
+        .order_by(col(OutboundMessage.id))
     )
     return tuple(
         f"{words(purpose)} to {role} (refused {failed_at:%Y-%m-%d})" for purpose, role, failed_at in rows

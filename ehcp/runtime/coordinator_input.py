@@ -63,21 +63,33 @@ def apply(
 
 
 def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Council, now: datetime) -> str:
-    write = {"case": case, "council": council, "now": now, "actor": ACTOR}
     done = []
     if entry.decision is not None:
         if entry.decided_on is None:
             raise InvalidInput.one("decided_on", "give the date of the decision")
-        crud.record_decision(session, decision=entry.decision.entry(decided_on=entry.decided_on), **write)
-        done.append(f"recorded decision: {words(entry.decision.value)}")
+        decision = entry.decision.entry(decided_on=entry.decided_on)
+        crud.record_decision(session, case=case, decision=decision, council=council, now=now, actor=ACTOR)
+        done.append(f"recorded decision: {words(entry.decision)}")
     if entry.draft_served_on is not None:
-        crud.record_draft_served(session, served_on=entry.draft_served_on, **write)
+        served_on = entry.draft_served_on
+        crud.record_draft_served(
+            session, case=case, served_on=served_on, council=council, now=now, actor=ACTOR
+        )
         done.append("recorded draft served")
     if entry.named_setting and entry.named_setting.strip():
-        crud.record_named_setting(session, setting_name=entry.named_setting, on=london_date(now), **write)
+        crud.record_named_setting(
+            session,
+            case=case,
+            setting_name=entry.named_setting,
+            on=london_date(now),
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
         done.append("recorded the named setting")
     if entry.withdrawn_on is not None:
-        crud.withdraw(session, withdrawn_on=entry.withdrawn_on, **write)
+        withdrawn_on = entry.withdrawn_on
+        crud.withdraw(session, case=case, withdrawn_on=withdrawn_on, council=council, now=now, actor=ACTOR)
         done.append("recorded withdrawal")
     return "; ".join(done) or "nothing entered: looked again"
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import NotPausedError, ObjectNotFound
 from prefect.flow_runs import resume_flow_run
@@ -41,7 +42,8 @@ def start_run(case_ref: str) -> str:
         idempotency_key=run_name(case_ref),
         tags=["ehc"],
     )
-    return str(run.id)
+    # run_deployment is sync-compatible (typed as "or a coroutine"); here it is called sync.
+    return str(cast(FlowRun, run).id)
 
 
 def wake(flow_run_id: str | None, patience: float = WAKE_PATIENCE_SECONDS) -> Wake:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
-from prefect import serve
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron
@@ -24,18 +25,18 @@ def declared_deployments(path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     deployments = []
     for item in spec["deployments"]:
-        flow = load_flow_from_entrypoint(item["entrypoint"])
+        flow: Flow[..., Any] = load_flow_from_entrypoint(item["entrypoint"])
         schedules = [
             Cron(entry["cron"], timezone=entry.get("timezone")) for entry in item.get("schedules", [])
         ]
-        deployments.append(
-            flow.to_deployment(
-                name=item["name"],
-                schedules=schedules or None,
-                tags=item.get("tags"),
-                description=item.get("description"),
-            )
+        # to_deployment is sync-compatible (typed as "or a coroutine"); here it is called sync.
+        deployment = flow.to_deployment(
+            name=item["name"],
+            schedules=schedules or None,
+            tags=item.get("tags"),
+            description=item.get("description"),
         )
+        deployments.append(cast(RunnerDeployment, deployment))
     return deployments
 
 

@@ -56,9 +56,9 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
     # A worker that died after a look saved its next wake time, but before the run
     # suspended, leaves a case that is not due: find such runs from Prefect's side.
     for flow_run_id in orchestration.stranded_runs(stale_after_seconds):
-        case = runs.case_for_run(session, flow_run_id=flow_run_id)
-        if case is None or case.closed_on is not None or case.ref in report.rescheduled:
+        stranded = runs.case_for_run(session, flow_run_id=flow_run_id)
+        if stranded is None or stranded.closed_on is not None or stranded.ref in report.rescheduled:
             continue
         orchestration.reschedule(flow_run_id)
-        report.rescheduled.append(case.ref)
+        report.rescheduled.append(stranded.ref)
     return report

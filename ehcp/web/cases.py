@@ -104,7 +104,8 @@ def record_decision(ref: str, decision: DecisionIn, writer: Writer) -> Recorded:
 @router.post("/{ref}/advice/{key}/received", response_model=Recorded)
 def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Writer) -> Recorded:
     """Record advice received by post or email, with its text by plan section if given."""
-    if body.sections:
+    sections = body.sections
+    if sections:
         from ehcp.portal.submit import record_by_coordinator
         from ehcp.settings import get_settings
 
@@ -113,7 +114,7 @@ def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Wri
             lambda s, **kw: record_by_coordinator(
                 s,
                 key=key,
-                sections=body.sections,
+                sections=sections,
                 file=None,
                 received_on=body.received_on,
                 document_store=get_settings().document_store,

@@ -20,11 +20,13 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile  # what request.form() gives (not fastapi's subclass)
 
 from ehcp import timesource
 from ehcp.council.config import Council
-from ehcp.db.models import AdviceRequest, Case, Child
+from ehcp.db import crud
+from ehcp.db.models import AdviceRequest, Child
 from ehcp.domain.advice_sections import sections_for
 from ehcp.portal import tokens
 from ehcp.portal.submit import AlreadyReceived, record_submission
@@ -67,7 +69,7 @@ class Portal:
     ) -> None:
         self.token, self.request, self.background = token, request, background
         self.db, self.settings, self.council = db, current, loaded
-        self.advice: AdviceRequest | None = None
+        self._advice: AdviceRequest | None = None
         self.refusal: HTMLResponse | None = None
         try:
             advice_id = tokens.read_token(
@@ -80,8 +82,8 @@ class Portal:
                 "portal/problem.html", status, title="This link cannot be used", reason=error.reason
             )
             return
-        self.advice = db.get(AdviceRequest, advice_id)
-        if self.advice is None:
+        self._advice = db.get(AdviceRequest, advice_id)
+        if self._advice is None:
             security.warning("portal link refused: no such advice request")
             self.refusal = self.page(
                 "portal/problem.html",
@@ -89,8 +91,15 @@ class Portal:
                 title="This link cannot be used",
                 reason=tokens.TokenInvalid.reason,
             )
-        elif self.advice.received_on is not None:
+        elif self._advice.received_on is not None:
             self.refusal = self.already()
+
+    @property
+    def advice(self) -> AdviceRequest:
+        """The advice request the link opens: routes read it only when `refusal` is None."""
+        if self._advice is None:
+            raise LookupError("the link opens no advice request")
+        return self._advice
 
     # -- pages ---------------------------------------------------------------
 
@@ -108,8 +117,8 @@ class Portal:
         )
 
     def about(self) -> dict[str, Any]:
-        case = self.db.get(Case, self.advice.case_id)
-        child = self.db.exec(select(Child).where(Child.case_id == case.id)).first()
+        case = crud.case_by_id(self.db, case_id=self.advice.case_id)
+        child = self.db.exec(select(Child).where(col(Child.case_id) == case.id)).first()
         return {
             "case_ref": case.ref,
             "child_name": f"{child.given_names} {child.family_name}" if child else "",
@@ -167,7 +176,7 @@ async def check_answers(portal: PortalDep) -> HTMLResponse:
             )
     upload = form.get("advice-file")
     file_info = None
-    if upload is not None and getattr(upload, "filename", ""):
+    if isinstance(upload, UploadFile) and upload.filename:
         content = await upload.read(portal.settings.portal_max_upload_bytes + 1)
         try:
             checked = check_upload(
@@ -216,7 +225,7 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
     except AlreadyReceived:
         portal.db.refresh(portal.advice)
         return portal.already()
-    case = portal.db.get(Case, portal.advice.case_id)
+    case = crud.case_by_id(portal.db, case_id=portal.advice.case_id)
     portal.background.add_task(wake_case, case.ref)
     return portal.page("portal/done.html", case_ref=case.ref, role=words(portal.advice.role))
 

@@ -12,11 +12,12 @@ from ehcp.cli.main import app
 from ehcp.db import crud
 from ehcp.db.engine import session_for
 from ehcp.settings import get_settings
-from tests.db.factories import case_open
+from tests.db.factories import open_case, request_advice
 from tests.support.postgres import free_port
 
 runner = CliRunner()
 NOW = "2026-03-02T09:00:00+00:00"
+AT_NOW = timesource.parse_instant(NOW)
 
 
 @pytest.fixture
@@ -27,9 +28,7 @@ def ref(migrated_url, engine, council, monkeypatch) -> str:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     with session_for(engine) as session:
-        return crud.open_case(
-            session, request=case_open(), council=council, now=timesource.now(), actor="test"
-        ).ref
+        return open_case(session, council, now=AT_NOW).ref
 
 
 def stored(engine, ref):
@@ -92,32 +91,20 @@ def test_the_caseload_lists_open_cases_with_their_next_due_date(ref):
     assert ref in result.stdout and "considering" in result.stdout and "2026-02-16" in result.stdout
 
 
-def _assessing(engine, ref) -> None:
+def _assessing(engine, council, ref) -> None:
     result = runner.invoke(app, ["decide", ref, "assess", "--on", "2026-02-10"])
     assert result.exit_code == 0, result.output
-    from ehcp.council.config import load_council
-    from ehcp.db.inputs import AdviceRequestIn
-    from tests.conftest import EXAMPLE_COUNCIL_DIR
-
     with session_for(engine) as session:
-        crud.request_advice(
-            session,
-            case=crud.require_case(session, ref=ref),
-            advice=AdviceRequestIn(
-                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 10)
-            ),
-            council=load_council(EXAMPLE_COUNCIL_DIR),
-            now=timesource.now(),
-            actor="test",
-        )
+        case = crud.require_case(session, ref=ref)
+        request_advice(session, council, case, key="health", on=date(2026, 2, 10), now=AT_NOW)
 
 
-def test_advice_received_by_post_is_kept_with_its_document_and_section_text(engine, ref, tmp_path):
+def test_advice_received_by_post_is_kept_with_its_document_and_section_text(engine, council, ref, tmp_path):
     from sqlmodel import select
 
     from ehcp.db.models import AdviceSubmission
 
-    _assessing(engine, ref)
+    _assessing(engine, council, ref)
     letter = tmp_path / "health-advice.pdf"
     letter.write_bytes(b"%PDF-1.4\n%%EOF\n")
     result = runner.invoke(
@@ -155,9 +142,9 @@ def test_advice_received_by_post_is_kept_with_its_document_and_section_text(engi
     ],
 )
 def test_advice_with_a_wrong_section_or_file_is_refused_and_nothing_is_kept(
-    engine, ref, tmp_path, extra, named
+    engine, council, ref, tmp_path, extra, named
 ):
-    _assessing(engine, ref)
+    _assessing(engine, council, ref)
     png = tmp_path / "scan.pdf"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
     before = stored(engine, ref)[1]

@@ -16,7 +16,7 @@ from ehcp.db.engine import session_for
 from ehcp.db.models import Document
 from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
-from tests.db.factories import case_open
+from tests.db import factories
 from tests.support.documents import document_text
 from tests.support.postgres import free_port
 
@@ -33,12 +33,8 @@ def ref(migrated_url, engine, council, monkeypatch, tmp_path) -> str:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     get_settings.cache_clear()
     with session_for(engine) as session:
-        case = crud.open_case(
-            session,
-            request=case_open(setting_email="senco@example.sch.uk"),
-            council=council,
-            now=timesource.now(),
-            actor="test",
+        case = factories.open_case(
+            session, council, now=timesource.now(), setting_email="senco@example.sch.uk"
         )
         reconcile(
             session, ref=case.ref, council=council, now=timesource.now(), document_store=tmp_path / "store"

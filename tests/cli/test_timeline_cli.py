@@ -12,7 +12,7 @@ from ehcp.cli.main import app
 from ehcp.db import crud
 from ehcp.db.inputs import DecisionIn
 from ehcp.settings import get_settings
-from tests.db.factories import case_open
+from tests.db import factories
 
 runner = CliRunner()
 
@@ -132,7 +132,7 @@ def stored_case(migrated_url, engine, council, now, monkeypatch):
     from ehcp.db.engine import session_for
 
     with session_for(engine) as session:
-        case = crud.open_case(session, request=case_open(), council=council, now=now, actor="test")
+        case = factories.open_case(session, council, now=now)
         crud.record_decision(
             session,
             case=case,

@@ -1,13 +1,34 @@
-"""Example inputs for store tests. The names are made up and marked as such."""
+"""Example inputs for store tests, and builders that write them through the real case store.
+
+The names are made up and marked as such. Each builder calls the `ehcp.db.crud` operation
+it is named after, so a test gets the same validation, chronology and derived columns as
+the app, and returns what the store returns. `now` is always the caller's: a builder's
+date (`on=`) defaults to the London day of `now`, never to the system clock.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from ehcp.db.inputs import CaseOpen, ChildIn, FamilyContactIn
+from sqlmodel import Session
+
+from ehcp.council.config import Council
+from ehcp.db import crud
+from ehcp.db.inputs import (
+    AdviceRequestIn,
+    CaseOpen,
+    ChildIn,
+    ConsultationIn,
+    ExceptionIn,
+    FamilyContactIn,
+    PanelDecision,
+)
+from ehcp.db.models import AdviceRequest, Case, Decision, SettingConsultation, StatutoryException
+from ehcp.timesource import london_date
 
 CHILD_NAME = "Testchild-Zebedee"
 PARENT_EMAIL = "parent.testfamily@example.org"
+ACTOR = "test"
 
 
 def case_open(received_on: date = date(2026, 1, 5), **changes) -> CaseOpen:
@@ -31,3 +52,149 @@ def case_open(received_on: date = date(2026, 1, 5), **changes) -> CaseOpen:
     }
     values.update(changes)
     return CaseOpen(**values)
+
+
+def open_case(session: Session, council: Council, *, now: datetime, actor: str = ACTOR, **changes) -> Case:
+    """A request received on 5 January 2026 unless `received_on=` says otherwise."""
+    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=actor)
+
+
+def decide(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    decision: str = "assess",
+    now: datetime,
+    on: date | None = None,
+    reasons: str | None = None,
+    internal_note: str | None = None,
+    actor: str = ACTOR,
+) -> Decision:
+    """A panel decision: assess, not_assess, issue or not_issue (as `ehcp decide` takes them)."""
+    entry = PanelDecision(decision).entry(decided_on=_day(on, now), reasons=reasons)
+    if internal_note is not None:
+        entry = entry.model_copy(update={"internal_note": internal_note})
+    return crud.record_decision(session, case=case, decision=entry, council=council, now=now, actor=actor)
+
+
+def request_advice(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str = "health",
+    role: str = "health",
+    organisation: str = "Example Adviser Service",
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+    **changes,
+) -> AdviceRequest:
+    advice = AdviceRequestIn(
+        key=key, role=role, organisation=organisation, requested_on=_day(on, now), **changes
+    )
+    return crud.request_advice(session, case=case, advice=advice, council=council, now=now, actor=actor)
+
+
+def receive_advice(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str = "health",
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> AdviceRequest:
+    return crud.record_advice_received(
+        session, case=case, key=key, received_on=_day(on, now), council=council, now=now, actor=actor
+    )
+
+
+def record_exception(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    ground: str,
+    now: datetime,
+    starts_on: date | None = None,
+    evidence_note: str = "Evidence on file.",
+    actor: str = ACTOR,
+    **changes,
+) -> StatutoryException:
+    exception = ExceptionIn(
+        ground=ground, starts_on=_day(starts_on, now), evidence_note=evidence_note, **changes
+    )
+    return crud.record_exception(
+        session, case=case, exception=exception, council=council, now=now, actor=actor
+    )
+
+
+def serve_draft(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> Case:
+    return crud.record_draft_served(
+        session, case=case, served_on=_day(on, now), council=council, now=now, actor=actor
+    )
+
+
+def consult(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str = "oak",
+    setting_name: str = "Oak Academy",
+    contact_email: str = "admissions@oak.sch.uk",
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> SettingConsultation:
+    consultation = ConsultationIn(
+        key=key, setting_name=setting_name, contact_email=contact_email, sent_on=_day(on, now)
+    )
+    return crud.record_consultation(
+        session, case=case, consultation=consultation, council=council, now=now, actor=actor
+    )
+
+
+def name_setting(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    setting_name: str = "Oak Academy",
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> Case:
+    return crud.record_named_setting(
+        session, case=case, setting_name=setting_name, on=_day(on, now), council=council, now=now, actor=actor
+    )
+
+
+def withdraw(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> Case:
+    return crud.withdraw(
+        session, case=case, withdrawn_on=_day(on, now), council=council, now=now, actor=actor
+    )
+
+
+def _day(on: date | None, now: datetime) -> date:
+    """The day something happened: as given, else the London day of the test's `now`."""
+    return london_date(now) if on is None else on

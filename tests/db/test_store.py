@@ -9,7 +9,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from ehcp.db import crud, runs
-from ehcp.db.inputs import AdviceRequestIn, DecisionIn, ExceptionIn
 from ehcp.db.models import (
     AdviceRequest,
     Case,
@@ -19,11 +18,19 @@ from ehcp.db.models import (
     FamilyContact,
     StatutoryException,
 )
-from ehcp.domain.clock import LimitState, compute_timeline
+from ehcp.domain.clock import LimitState
 from ehcp.errors import InvalidInput
-from tests.db.factories import CHILD_NAME, case_open
+from tests.db.factories import (
+    CHILD_NAME,
+    decide,
+    open_case,
+    receive_advice,
+    record_exception,
+    request_advice,
+)
 
 ACTOR = "coordinator:test"
+DECIDED_ON = date(2026, 2, 10)
 
 
 def _counts(session) -> dict[str, int]:
@@ -41,25 +48,10 @@ def _counts(session) -> dict[str, int]:
     }
 
 
-def _open(session, council, now, **changes) -> Case:
-    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=ACTOR)
-
-
-def _decide_to_assess(session, council, now, case, on=date(2026, 2, 10)):
-    return crud.record_decision(
-        session,
-        case=case,
-        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=on, reasons="Needs unclear."),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
-
-
 def test_opening_a_case_allocates_sequential_references_per_year(session, council, now):
-    first = _open(session, council, now)
-    second = _open(session, council, now)
-    other_year = _open(session, council, now, received_on=date(2025, 12, 30))
+    first = open_case(session, council, now=now)
+    second = open_case(session, council, now=now)
+    other_year = open_case(session, council, now=now, received_on=date(2025, 12, 30))
     assert (first.ref, second.ref, other_year.ref) == (
         "EHC-2026-000001",
         "EHC-2026-000002",
@@ -68,7 +60,7 @@ def test_opening_a_case_allocates_sequential_references_per_year(session, counci
 
 
 def test_opening_a_case_stores_people_dates_and_the_first_chronology_entry(session, council, now):
-    case = _open(session, council, now)
+    case = open_case(session, council, now=now, actor=ACTOR)
     assert case.stage == "considering"
     assert (case.decide_to_assess_by, case.decide_not_to_issue_by, case.final_plan_by) == (
         date(2026, 2, 16),
@@ -91,16 +83,16 @@ def test_opening_a_case_stores_people_dates_and_the_first_chronology_entry(sessi
 def test_an_unknown_term_calendar_is_refused_and_nothing_is_stored(session, council, now):
     before = _counts(session)
     with pytest.raises(InvalidInput) as refused:
-        _open(session, council, now, setting_calendar="no-such-school")
+        open_case(session, council, now=now, setting_calendar="no-such-school")
     assert refused.value.errors[0].field == "setting_calendar"
     assert _counts(session) == before
 
 
 def test_a_decision_dated_before_the_request_is_refused_and_nothing_changes(session, council, now):
-    case = _open(session, council, now)
+    case = open_case(session, council, now=now)
     before, version = _counts(session), case.version
     with pytest.raises(InvalidInput) as refused:
-        _decide_to_assess(session, council, now, case, on=date(2026, 1, 4))
+        decide(session, council, case, on=date(2026, 1, 4), now=now)
     assert refused.value.errors[0].field == "decided_on"
     assert "before the request was received" in str(refused.value)
     session.expire_all()
@@ -109,16 +101,16 @@ def test_a_decision_dated_before_the_request_is_refused_and_nothing_changes(sess
 
 
 def test_a_decision_is_recorded_once(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
     with pytest.raises(InvalidInput, match="already recorded"):
-        _decide_to_assess(session, council, now, case)
+        decide(session, council, case, on=DECIDED_ON, now=now)
     assert session.exec(select(func.count()).select_from(Decision)).one() == 1
 
 
 def test_deciding_to_assess_moves_the_stage_and_logs_the_decision(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
     session.refresh(case)
     assert case.stage == "assessing"
     assert case.version == 2
@@ -127,148 +119,81 @@ def test_deciding_to_assess_moves_the_stage_and_logs_the_decision(session, counc
 
 
 def test_advice_is_due_six_weeks_after_that_advisers_own_request(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
-    health = crud.request_advice(
-        session,
-        case=case,
-        advice=AdviceRequestIn(
-            key="health", role="health", organisation="Example ICB", requested_on=date(2026, 2, 11)
-        ),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
-    ep = crud.request_advice(
-        session,
-        case=case,
-        advice=AdviceRequestIn(
-            key="ep",
-            role="psychological",
-            organisation="EP service",
-            requested_on=date(2026, 2, 20),
-        ),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
+    health = request_advice(session, council, case, key="health", on=date(2026, 2, 11), now=now)
+    ep = request_advice(session, council, case, key="ep", role="psychological", on=date(2026, 2, 20), now=now)
     assert (health.due_on, ep.due_on) == (date(2026, 3, 25), date(2026, 4, 3))
 
 
 def test_advice_requested_before_the_decision_to_assess_is_refused(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case, on=date(2026, 2, 10))
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=date(2026, 2, 10), now=now)
     before = _counts(session)
     with pytest.raises(InvalidInput) as refused:
-        crud.request_advice(
-            session,
-            case=case,
-            advice=AdviceRequestIn(
-                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 9)
-            ),
-            council=council,
-            now=now,
-            actor=ACTOR,
-        )
+        request_advice(session, council, case, key="health", on=date(2026, 2, 9), now=now)
     assert refused.value.errors[0].field == "advice"
     assert "before the decision to assess" in str(refused.value)
     assert _counts(session) == before
 
 
 def test_advice_received_before_it_was_requested_is_refused(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
-    crud.request_advice(
-        session,
-        case=case,
-        advice=AdviceRequestIn(
-            key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)
-        ),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
+    request_advice(session, council, case, key="health", on=date(2026, 2, 11), now=now)
     with pytest.raises(InvalidInput, match="before it was requested"):
-        crud.record_advice_received(
-            session,
-            case=case,
-            key="health",
-            received_on=date(2026, 2, 10),
-            council=council,
-            now=now,
-            actor=ACTOR,
-        )
+        receive_advice(session, council, case, key="health", on=date(2026, 2, 10), now=now)
     session.expire_all()
     assert session.exec(select(AdviceRequest)).one().received_on is None
 
 
-def test_the_stored_timeline_is_the_clock_applied_to_the_stored_facts(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
-    crud.request_advice(
-        session,
-        case=case,
-        advice=AdviceRequestIn(
-            key="school",
-            role="educational",
-            organisation="Example Primary",
-            requested_on=date(2026, 2, 10),
-        ),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
-    crud.record_advice_received(
-        session,
-        case=case,
-        key="school",
-        received_on=date(2026, 3, 30),
-        council=council,
-        now=now,
-        actor=ACTOR,
-    )
-    today = date(2026, 4, 1)
-    stored = crud.case_timeline(session, case=case, council=council, today=today)
-    direct = compute_timeline(
-        crud.case_facts(session, case=case),
-        today=today,
-        policy=council.policy,
-        calendars=council.calendars,
-    )
-    assert stored == direct
-    school = stored.limit("advice:school")
+def test_the_stored_timeline_dates_and_judges_each_limit_from_the_stored_facts(session, council, now):
+    # Received Mon 5 Jan 2026; assess decided 10 Feb; the school's advice asked for
+    # 10 Feb and received 30 Mar; looked at on 1 Apr.
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=date(2026, 2, 10), now=now)
+    request_advice(session, council, case, key="school", role="educational", on=date(2026, 2, 10), now=now)
+    receive_advice(session, council, case, key="school", on=date(2026, 3, 30), now=now)
+
+    timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 4, 1))
+
+    assert [(limit.key, limit.due_on, limit.done_on, limit.state) for limit in timeline.limits] == [
+        # 6 weeks from the request; decided inside it.
+        ("decision_to_assess", date(2026, 2, 16), date(2026, 2, 10), LimitState.MET),
+        # 6 weeks from the school's own request; received 6 days late.
+        ("advice:school", date(2026, 3, 24), date(2026, 3, 30), LimitState.BREACHED),
+        # 16 weeks from the request, still running.
+        ("decision_not_to_issue", date(2026, 4, 27), None, LimitState.DUE),
+        # The council's 14-week target for the draft, still running.
+        ("draft_plan_target", date(2026, 4, 13), None, LimitState.DUE),
+        # No draft served and no school consulted: those clocks have not started.
+        ("family_comments", None, None, LimitState.NOT_STARTED),
+        ("school_consultation", None, None, LimitState.NOT_STARTED),
+        # 20 weeks from the request.
+        ("final_plan", date(2026, 5, 25), None, LimitState.DUE),
+    ]
+    school = timeline.limit("advice:school")
     assert (school.due_on, school.state, school.days_late) == (
         date(2026, 3, 24),
         LimitState.BREACHED,
         6,
     )
+    assert timeline.limit("draft_plan_target").days_remaining == 12
 
 
 def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council, now):
-    case = _open(session, council, now)
-    _decide_to_assess(session, council, now, case)
-    crud.request_advice(
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
+    request_advice(session, council, case, key="health", on=date(2026, 2, 11), now=now)
+    record_exception(
         session,
-        case=case,
-        advice=AdviceRequestIn(
-            key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)
-        ),
-        council=council,
+        council,
+        case,
+        ground="missed_appointment",
+        starts_on=date(2026, 3, 2),
+        advice_key="health",
+        evidence_note="Clinic letter on file.",
         now=now,
-        actor=ACTOR,
-    )
-    crud.record_exception(
-        session,
-        case=case,
-        exception=ExceptionIn(
-            ground="missed_appointment",
-            starts_on=date(2026, 3, 2),
-            advice_key="health",
-            evidence_note="Clinic letter on file.",
-        ),
-        council=council,
-        now=now,
-        actor=ACTOR,
     )
     timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 4, 1))
     health = timeline.limit("advice:health")
@@ -279,27 +204,24 @@ def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council,
 
 
 def test_an_absence_shorter_than_four_weeks_is_refused(session, council, now):
-    case = _open(session, council, now)
+    case = open_case(session, council, now=now)
     with pytest.raises(InvalidInput, match="4 continuous weeks") as refused:
-        crud.record_exception(
+        record_exception(
             session,
-            case=case,
-            exception=ExceptionIn(
-                ground="absence_from_area",
-                starts_on=date(2026, 1, 10),
-                ends_on=date(2026, 1, 10) + timedelta(days=26),
-                evidence_note="Family abroad.",
-            ),
-            council=council,
+            council,
+            case,
+            ground="absence_from_area",
+            starts_on=date(2026, 1, 10),
+            ends_on=date(2026, 1, 10) + timedelta(days=26),
+            evidence_note="Family abroad.",
             now=now,
-            actor=ACTOR,
         )
     assert refused.value.errors[0].field.startswith("exceptions")
     assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
 
 
 def test_stored_instants_come_back_in_utc(session, council, now):
-    case = _open(session, council, now)
+    case = open_case(session, council, now=now)
     session.expire_all()
     stored = crud.require_case(session, ref=case.ref)
     assert stored.created_at == now
@@ -308,23 +230,23 @@ def test_stored_instants_come_back_in_utc(session, council, now):
 
 @pytest.mark.parametrize("days_ahead", [1, 30])
 def test_a_decision_dated_after_today_is_refused(session, council, now, days_ahead):
-    case = _open(session, council, now)
+    case = open_case(session, council, now=now)
     with pytest.raises(InvalidInput) as refused:
-        _decide_to_assess(session, council, now, case, on=now.date() + timedelta(days=days_ahead))
+        decide(session, council, case, on=now.date() + timedelta(days=days_ahead), now=now)
     assert refused.value.errors[0].field == "decided_on"
     assert "in the future" in str(refused.value)
 
 
 def test_a_request_received_in_the_future_is_refused(session, council, now):
     with pytest.raises(InvalidInput, match="received_on"):
-        _open(session, council, now, received_on=now.date() + timedelta(days=1))
+        open_case(session, council, now=now, received_on=now.date() + timedelta(days=1))
 
 
 def test_the_sweep_reads_due_cases_through_the_wake_at_index(session, council, now):
     """Its cost must follow the number of due cases, not of open cases."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("checked on SQLite's query plan; PostgreSQL picks plans by table statistics")
-    _open(session, council, now)
+    open_case(session, council, now=now)
     compiled = runs.cases_to_wake_query(now=now, limit=10).compile(
         session.get_bind(), compile_kwargs={"literal_binds": False}
     )
@@ -348,7 +270,7 @@ def test_cases_opened_at_the_same_time_get_distinct_references(engine, council, 
     def open_one():
         try:
             with session_for(engine) as own:
-                refs.append(_open(own, council, now).ref)
+                refs.append(open_case(own, council, now=now).ref)
         except Exception as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 

@@ -10,13 +10,12 @@ from ehcp.db import crud
 from ehcp.db.inputs import PanelDecision
 from ehcp.db.unit_of_work import unit_of_work
 from ehcp.errors import InvalidInput
-from tests.db.factories import case_open
+from tests.db import factories
 
 
 def _assessing(session, council, now):
-    case = crud.open_case(session, request=case_open(date(2026, 1, 5)), council=council, now=now, actor="t")
-    decision = PanelDecision.ASSESS.entry(decided_on=date(2026, 2, 10))
-    crud.record_decision(session, case=case, decision=decision, council=council, now=now, actor="t")
+    case = factories.open_case(session, council, received_on=date(2026, 1, 5), now=now)
+    factories.decide(session, council, case, decision="assess", on=date(2026, 2, 10), now=now)
     return case
 
 

@@ -8,14 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import select
 
 from ehcp.db import crud
-from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
 from ehcp.db.models import AdviceRequest, CaseNote, OutboundMessage, SettingConsultation
 from ehcp.documents import KINDS, produce
 from ehcp.documents.family_safe import family_view
 from ehcp.domain.ehc_plan import build_plan, year_group
 from ehcp.portal.submit import record_submission
 from ehcp.runtime.case_runner import reconcile
-from tests.db.factories import case_open
+from tests.db.factories import consult, decide, open_case, record_exception, serve_draft
 from tests.support.documents import document_text, docx_text, pdf_text
 
 MARK = "INTERNAL-ONLY-7f3a"
@@ -34,50 +33,36 @@ def test_the_year_group_follows_the_english_school_year():
 
 def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(session, council, tmp_path):
     store = tmp_path / "documents"
-    case = crud.open_case(
-        session,
-        request=case_open(setting_email="senco@example.sch.uk"),
-        council=council,
-        now=at(date(2026, 1, 5)),
-        actor="test",
-    )
+    case = open_case(session, council, now=at(date(2026, 1, 5)), setting_email="senco@example.sch.uk")
     session.add(
         CaseNote(
             case_id=case.id, author="officer", body=f"{MARK} staff note", created_at=at(date(2026, 1, 6))
         )
     )
     session.commit()
-    crud.record_decision(
+    decide(
         session,
-        case=case,
-        council=council,
+        council,
+        case,
+        decision="assess",
+        reasons="We agree an assessment is needed.",
+        internal_note=f"{MARK} panel",
         now=at(date(2026, 2, 2)),
-        actor="test",
-        decision=DecisionIn(
-            kind="assessment",
-            outcome="assess",
-            decided_on=date(2026, 2, 2),
-            reasons="We agree an assessment is needed.",
-            internal_note=f"{MARK} panel",
-        ),
     )
     reconcile(session, ref=case.ref, council=council, now=at(date(2026, 2, 2)), document_store=store)
     for row in session.exec(select(AdviceRequest)):
         row.internal_note = f"{MARK} advice {row.key}"
         session.add(row)
     session.commit()
-    crud.record_exception(
+    record_exception(
         session,
-        case=case,
-        council=council,
+        council,
+        case,
+        ground="exceptional_personal_circumstances",
+        starts_on=date(2026, 2, 20),
+        evidence_note=f"{MARK} evidence",
+        family_explanation="A family bereavement.",
         now=at(date(2026, 2, 20)),
-        actor="test",
-        exception=ExceptionIn(
-            ground="exceptional_personal_circumstances",
-            starts_on=date(2026, 2, 20),
-            evidence_note=f"{MARK} evidence",
-            family_explanation="A family bereavement.",
-        ),
     )
     social_care = session.exec(select(AdviceRequest).where(AdviceRequest.key == "social-care")).one()
     record_submission(
@@ -91,34 +76,9 @@ def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(sessio
         now=at(date(2026, 3, 2)),
         actor="test",
     )
-    crud.record_decision(
-        session,
-        case=case,
-        council=council,
-        now=at(date(2026, 3, 30)),
-        actor="test",
-        decision=DecisionIn(
-            kind="issue", outcome="issue", decided_on=date(2026, 3, 30), internal_note=f"{MARK} issue"
-        ),
-    )
-    crud.record_draft_served(
-        session,
-        case=case,
-        served_on=date(2026, 4, 1),
-        council=council,
-        now=at(date(2026, 4, 1)),
-        actor="test",
-    )
-    crud.record_consultation(
-        session,
-        case=case,
-        council=council,
-        now=at(date(2026, 4, 1)),
-        actor="test",
-        consultation=ConsultationIn(
-            key="oak", setting_name="Oak Academy", contact_email="a@oak.sch.uk", sent_on=date(2026, 4, 1)
-        ),
-    )
+    decide(session, council, case, decision="issue", internal_note=f"{MARK} issue", now=at(date(2026, 3, 30)))
+    serve_draft(session, council, case, now=at(date(2026, 4, 1)))
+    consult(session, council, case, key="oak", setting_name="Oak Academy", now=at(date(2026, 4, 1)))
     for row in session.exec(select(SettingConsultation)):
         row.internal_note = f"{MARK} consultation"
         session.add(row)
@@ -167,21 +127,8 @@ def test_the_plan_shows_who_owes_missing_advice_and_names_the_setting_only_when_
     session, council, tmp_path
 ):
     store = tmp_path / "documents"
-    case = crud.open_case(
-        session,
-        request=case_open(setting_email="senco@example.sch.uk"),
-        council=council,
-        now=at(date(2026, 1, 5)),
-        actor="test",
-    )
-    crud.record_decision(
-        session,
-        case=case,
-        council=council,
-        now=at(date(2026, 2, 2)),
-        actor="test",
-        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 2)),
-    )
+    case = open_case(session, council, now=at(date(2026, 1, 5)), setting_email="senco@example.sch.uk")
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 2)))
     reconcile(session, ref=case.ref, council=council, now=at(date(2026, 2, 2)), document_store=store)
     setting = session.exec(select(AdviceRequest).where(AdviceRequest.key == "setting")).one()
     record_submission(

@@ -17,7 +17,7 @@ from ehcp.runtime import orchestration, sweeper
 from ehcp.runtime.signals import Wake
 from ehcp.settings import get_settings
 from tasks import common
-from tests.db.factories import case_open
+from tests.db import factories
 from tests.support.stack import Stack, read_run, wait_until
 
 pytestmark = pytest.mark.slow
@@ -59,12 +59,12 @@ class System:
 
     def open_case(self, **changes) -> str:
         with database() as session:
-            case = crud.open_case(
+            case = factories.open_case(
                 session,
-                request=case_open(setting_email="head@example-primary.sch.uk", **changes),
-                council=common.council(),
+                common.council(),
                 now=timesource.now(),
-                actor="test",
+                setting_email="head@example-primary.sch.uk",
+                **changes,
             )
             return case.ref
 

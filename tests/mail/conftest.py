@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ehcp.db import crud
 from ehcp.settings import get_settings
-from tests.db.factories import case_open
+from tests.db import factories
 from tests.mail.rows import NOW
 from tests.support.smtp import SmtpSink
 
@@ -30,4 +29,4 @@ def sink(monkeypatch):
 
 @pytest.fixture
 def case(session, council):
-    return crud.open_case(session, request=case_open(), council=council, now=NOW, actor="test")
+    return factories.open_case(session, council, now=NOW)

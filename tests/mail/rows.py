@@ -8,14 +8,16 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ehcp.council.config import Council
+from ehcp.db import crud
 from ehcp.db.models import Case, CaseEvent, Document, OutboundMessage
-from ehcp.documents.store import case_timeline, draft
+from ehcp.documents.store import draft
 from ehcp.domain.planner import Message
 from ehcp.mail.delivery import DeliveryReport, deliver_sync
 from ehcp.mail.messages import Address
 from ehcp.mail.outbox import queue
 from ehcp.mail.transport import SmtpTransport
 from ehcp.settings import get_settings
+from ehcp.timesource import london_date
 from tests.db.factories import PARENT_EMAIL
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -62,7 +64,7 @@ def draft_letter(
         case=case,
         kind=kind,
         council=council,
-        timeline=case_timeline(session, case, council, NOW.date()),
+        timeline=crud.case_timeline(session, case=case, council=council, today=london_date(NOW)),
         store=store,
         now=NOW,
     )

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ehcp.db import crud, runs
+from ehcp.db import runs
 from ehcp.db.models import OutboundMessage
 from ehcp.mail.delivery import DeliveryCounts
 from ehcp.mail.local_server import local_mail_server
 from ehcp.settings import get_settings
-from tests.db.factories import PARENT_EMAIL, case_open
+from tests.db.factories import PARENT_EMAIL, open_case
 from tests.mail.conftest import point_smtp_at
 from tests.mail.rows import NOW, SEND_TEAM, deliver, draft_letter, events, queue_one
 from tests.support.documents import pdf_text
@@ -248,7 +248,7 @@ def test_a_copy_resent_after_a_worker_died_past_the_relays_250_is_one_file_local
 
 
 def test_delivery_for_one_case_sends_only_that_cases_messages(session, council, case, sink):
-    other = crud.open_case(session, request=case_open(), council=council, now=NOW, actor="test")
+    other = open_case(session, council, now=NOW)
     mine, theirs = queue_one(session, case), queue_one(session, other)
     assert deliver(session, council, case_id=case.id).sent == [mine.key]
     session.refresh(theirs)

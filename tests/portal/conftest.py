@@ -12,14 +12,12 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from ehcp.db import crud
 from ehcp.db.engine import session_for
-from ehcp.db.inputs import DecisionIn
 from ehcp.db.models import AdviceRequest
 from ehcp.portal.tokens import advice_link
 from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
-from tests.db.factories import case_open
+from tests.db import factories
 from tests.support.postgres import free_port
 from tests.support.web import served_app
 
@@ -55,21 +53,8 @@ class Assessing:
 
 
 def open_assessing_case(session, council, tmp_path) -> str:
-    case = crud.open_case(
-        session,
-        request=case_open(setting_email="senco@example.sch.uk"),
-        council=council,
-        now=DECIDED,
-        actor="test",
-    )
-    crud.record_decision(
-        session,
-        case=case,
-        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 2)),
-        council=council,
-        now=DECIDED,
-        actor="test",
-    )
+    case = factories.open_case(session, council, now=DECIDED, setting_email="senco@example.sch.uk")
+    factories.decide(session, council, case, decision="assess", on=date(2026, 2, 2), now=DECIDED)
     reconcile(session, ref=case.ref, council=council, now=DECIDED, document_store=tmp_path / "documents")
     return case.ref
 

@@ -9,10 +9,9 @@ import pytest
 from sqlmodel import select
 
 from ehcp.db import crud, runs
-from ehcp.db.inputs import ConsultationIn, DecisionIn
 from ehcp.db.models import AdviceRequest, Document, OutboundMessage
 from ehcp.runtime.case_runner import reconcile
-from tests.db.factories import case_open
+from tests.db.factories import consult, decide, name_setting, open_case, receive_advice, serve_draft
 
 SETTING_EMAIL = "head@example-primary.sch.uk"
 
@@ -23,13 +22,7 @@ def at(day: date) -> datetime:
 
 @pytest.fixture
 def case(session, council):
-    return crud.open_case(
-        session,
-        request=case_open(setting_email=SETTING_EMAIL),
-        council=council,
-        now=at(date(2026, 1, 5)),
-        actor="test",
-    )
+    return open_case(session, council, now=at(date(2026, 1, 5)), setting_email=SETTING_EMAIL)
 
 
 def look(session, council, tmp_path, day: date):
@@ -71,14 +64,7 @@ def test_looking_again_does_nothing_twice(session, council, tmp_path, case):
 
 def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, case):
     look(session, council, tmp_path, date(2026, 1, 5))
-    crud.record_decision(
-        session,
-        case=case,
-        decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 10)),
-        council=council,
-        now=at(date(2026, 2, 10)),
-        actor="test",
-    )
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
     assessing = look(session, council, tmp_path, date(2026, 2, 10))
     assert assessing.stage == "assessing"
     advice = session.exec(select(AdviceRequest).order_by(AdviceRequest.key)).all()
@@ -91,56 +77,14 @@ def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, cas
     ]
     assert purposes(session)[("advice_request", "adviser:health")] == 1
     for item in advice:
-        crud.record_advice_received(
-            session,
-            case=case,
-            key=item.key,
-            received_on=date(2026, 3, 20),
-            council=council,
-            now=at(date(2026, 3, 20)),
-            actor="test",
-        )
-    crud.record_decision(
-        session,
-        case=case,
-        decision=DecisionIn(kind="issue", outcome="issue", decided_on=date(2026, 3, 27)),
-        council=council,
-        now=at(date(2026, 3, 27)),
-        actor="test",
-    )
+        receive_advice(session, council, case, key=item.key, now=at(date(2026, 3, 20)))
+    decide(session, council, case, decision="issue", now=at(date(2026, 3, 27)))
     drafting = look(session, council, tmp_path, date(2026, 3, 27))
     assert drafting.stage == "drafting"
     assert purposes(session)[("draft_ready", "send_team")] == 1
-    crud.record_draft_served(
-        session,
-        case=case,
-        served_on=date(2026, 4, 1),
-        council=council,
-        now=at(date(2026, 4, 1)),
-        actor="test",
-    )
-    crud.record_consultation(
-        session,
-        case=case,
-        consultation=ConsultationIn(
-            key="oak",
-            setting_name="Oak Academy",
-            contact_email="admissions@oak.sch.uk",
-            sent_on=date(2026, 4, 2),
-        ),
-        council=council,
-        now=at(date(2026, 4, 2)),
-        actor="test",
-    )
-    crud.record_named_setting(
-        session,
-        case=case,
-        setting_name="Oak Academy",
-        on=date(2026, 4, 10),
-        council=council,
-        now=at(date(2026, 4, 10)),
-        actor="test",
-    )
+    serve_draft(session, council, case, now=at(date(2026, 4, 1)))
+    consult(session, council, case, key="oak", setting_name="Oak Academy", now=at(date(2026, 4, 2)))
+    name_setting(session, council, case, setting_name="Oak Academy", now=at(date(2026, 4, 10)))
     waiting = look(session, council, tmp_path, date(2026, 4, 10))
     assert waiting.stage == "draft_served" and not waiting.closed
     # The ladder warns the coordinator 3 days before the school's 15 days end.
@@ -161,14 +105,7 @@ def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, cas
 
 def test_a_decision_not_to_assess_sends_the_notice_and_closes(session, council, tmp_path, case):
     look(session, council, tmp_path, date(2026, 1, 5))
-    crud.record_decision(
-        session,
-        case=case,
-        decision=DecisionIn(kind="assessment", outcome="not_assess", decided_on=date(2026, 2, 1)),
-        council=council,
-        now=at(date(2026, 2, 1)),
-        actor="test",
-    )
+    decide(session, council, case, decision="not_assess", now=at(date(2026, 2, 1)))
     closed = look(session, council, tmp_path, date(2026, 2, 1))
     assert closed.closed and closed.stage == "not_assessed"
     sent = purposes(session)
@@ -188,14 +125,7 @@ def test_a_change_made_while_looking_is_seen_before_the_look_ends(
     def change_case_first(session_, **kwargs):
         if not calls:
             calls.append(1)
-            crud.record_decision(
-                session_,
-                case=case,
-                decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 1, 20)),
-                council=council,
-                now=at(date(2026, 1, 20)),
-                actor="test",
-            )
+            decide(session_, council, case, decision="assess", now=at(date(2026, 1, 20)))
         return original(session_, **kwargs)
 
     monkeypatch.setattr(runs, "mark_looked", change_case_first)

@@ -15,14 +15,13 @@ import pytest
 from sqlmodel import select
 
 from ehcp.db import crud
-from ehcp.db.inputs import DecisionIn
 from ehcp.db.models import OutboundMessage
 from ehcp.mail.delivery import deliver_sync
 from ehcp.mail.transport import SmtpTransport
 from ehcp.runtime.case_runner import reconcile
 from ehcp.settings import get_settings
 from ehcp.timesource import LONDON
-from tests.db.factories import case_open
+from tests.db.factories import decide, open_case, receive_advice
 from tests.support.smtp import SmtpSink
 
 RECEIVED = date(2026, 1, 5)
@@ -74,33 +73,18 @@ class Council20Weeks:
 
 
 def test_health_never_answers_and_the_ladder_climbs_on_its_days_once(session, council, tmp_path, sink):
-    case = crud.open_case(
+    case = open_case(
         session,
-        request=case_open(received_on=RECEIVED, setting_email="senco@example-primary.sch.uk"),
-        council=council,
+        council,
         now=morning(RECEIVED),
-        actor="test",
+        received_on=RECEIVED,
+        setting_email="senco@example-primary.sch.uk",
     )
     run = Council20Weeks(session, council, tmp_path / "documents")
     actions = {
-        date(2026, 2, 2): lambda now: crud.record_decision(
-            session,
-            case=case,
-            decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 2)),
-            council=council,
-            now=now,
-            actor="test",
-        ),
+        date(2026, 2, 2): lambda now: decide(session, council, case, on=date(2026, 2, 2), now=now),
         date(2026, 3, 10): lambda now: [
-            crud.record_advice_received(
-                session,
-                case=case,
-                key=key,
-                received_on=date(2026, 3, 10),
-                council=council,
-                now=now,
-                actor="test",
-            )
+            receive_advice(session, council, case, key=key, on=date(2026, 3, 10), now=now)
             for key in ("family", "setting", "psychological", "social-care")
         ],
     }

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from ehcp.db import crud
 from ehcp.db.inputs import PanelDecision
 from ehcp.runtime.coordinator_input import ALREADY_APPLIED, CoordinatorEntry, apply
-from tests.db.factories import case_open
+from tests.db import factories
 
 RECEIVED = date(2026, 5, 4)
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
@@ -18,7 +18,7 @@ NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def ref(session: Session, council) -> str:
-    return crud.open_case(session, request=case_open(RECEIVED), council=council, now=NOW, actor="test").ref
+    return factories.open_case(session, council, received_on=RECEIVED, now=NOW).ref
 
 
 def enter(

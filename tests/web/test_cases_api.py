@@ -10,11 +10,12 @@ import pytest
 
 from ehcp import timesource
 from ehcp.db import crud
-from tests.db.factories import case_open
+from tests.db.factories import decide, open_case, request_advice
 from tests.support.postgres import free_port
 from tests.support.web import served_app
 
 TOKEN = "test-token-" + "x" * 30
+NOW = timesource.parse_instant("2026-03-01T09:00:00+00:00")
 
 
 @pytest.fixture
@@ -33,17 +34,12 @@ def api(migrated_url, monkeypatch) -> Iterator[httpx.Client]:
 def ref(engine, council) -> str:
     from ehcp.db.engine import session_for
 
-    with (
-        session_for(engine) as session,
-        timesource.frozen_at(timesource.parse_instant("2026-03-01T09:00:00+00:00")),
-    ):
-        return crud.open_case(
-            session, request=case_open(), council=council, now=timesource.now(), actor="test"
-        ).ref
+    with session_for(engine) as session:
+        return open_case(session, council, now=NOW).ref
 
 
 def test_a_decision_is_recorded_and_the_stage_moves(api, ref):
-    with timesource.frozen_at(timesource.parse_instant("2026-03-01T09:00:00+00:00")):
+    with timesource.frozen_at(NOW):
         response = api.post(
             f"/api/cases/{ref}/decisions",
             json={"kind": "assessment", "outcome": "assess", "decided_on": "2026-02-10"},
@@ -91,31 +87,13 @@ def test_advice_typed_up_by_a_coordinator_is_kept_by_plan_section(api, ref, engi
     from sqlmodel import select
 
     from ehcp.db.engine import session_for
-    from ehcp.db.inputs import AdviceRequestIn, DecisionIn
     from ehcp.db.models import AdviceSubmission
 
-    now = timesource.parse_instant("2026-03-01T09:00:00+00:00")
     with session_for(engine) as session:
         case = crud.require_case(session, ref=ref)
-        crud.record_decision(
-            session,
-            case=case,
-            decision=DecisionIn(kind="assessment", outcome="assess", decided_on=date(2026, 2, 10)),
-            council=council,
-            now=now,
-            actor="test",
-        )
-        crud.request_advice(
-            session,
-            case=case,
-            advice=AdviceRequestIn(
-                key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 10)
-            ),
-            council=council,
-            now=now,
-            actor="test",
-        )
-    with timesource.frozen_at(now):
+        decide(session, council, case, on=date(2026, 2, 10), now=NOW)
+        request_advice(session, council, case, key="health", on=date(2026, 2, 10), now=NOW)
+    with timesource.frozen_at(NOW):
         wrong = api.post(
             f"/api/cases/{ref}/advice/health/received",
             json={"received_on": "2026-02-27", "sections": {"H1": "not a health section"}},
