@@ -14,7 +14,7 @@ fires on its own day.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal, TypeGuard
+from typing import Annotated, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,15 +26,6 @@ CONTRIBUTOR = "contributor"
 CONTRIBUTOR_MANAGER = "contributor_manager"
 
 # The limits the clock computes, by the first part of their key.
-LIMIT_NAMES = (
-    "decision_to_assess",
-    "advice",
-    "decision_not_to_issue",
-    "draft_plan_target",
-    "family_comments",
-    "school_consultation",
-    "final_plan",
-)
 LimitName = Literal[
     "decision_to_assess",
     "advice",
@@ -44,6 +35,7 @@ LimitName = Literal[
     "school_consultation",
     "final_plan",
 ]
+LIMIT_NAMES: tuple[str, ...] = get_args(LimitName)
 
 
 class _Strict(BaseModel):

@@ -150,26 +150,20 @@ def plan(
     def draft(kind: str) -> None:
         todo.documents.append(kind)
 
+    def send_letter(purpose: str, recipients: Iterable[str], due_on: date | None = None) -> None:
+        """Draft the purpose's letter and send it, attached, to each recipient."""
+        draft(f"{purpose}_letter")
+        send(purpose, recipients, due_on, attach=(f"{purpose}_letter",))
+
     decide_by = timeline.limit("decision_to_assess").due_on
     # Document kinds are named as in ehcp/documents/kinds.py; a kind about one advice
     # request or exception carries its key after a colon.
-    draft("acknowledgement_letter")
-    send("acknowledgement", context.family, decide_by, attach=("acknowledgement_letter",))
-    draft("considering_notice_letter")
-    send(
-        "considering_notice",
-        ("notice:health", "notice:social_care", "setting"),
-        attach=("considering_notice_letter",),
-    )
+    send_letter("acknowledgement", context.family, decide_by)
+    send_letter("considering_notice", ("notice:health", "notice:social_care", "setting"))
 
     assessment = facts.decision_to_assess
     if assessment is not None and assessment.outcome is AssessmentOutcome.ASSESS:
-        draft("decision_to_assess_letter")
-        send(
-            "decision_to_assess",
-            (*context.family, *TOLD_OF_ASSESSMENT_DECISION),
-            attach=("decision_to_assess_letter",),
-        )
+        send_letter("decision_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
         if stage is CaseStage.ASSESSING:
             todo.advice.extend(_advice_to_request(facts, context))
         for advice in facts.advice:
@@ -179,21 +173,11 @@ def plan(
                 draft(letter)
                 send("advice_request", (f"adviser:{advice.key}",), due, attach=(letter,))
     elif assessment is not None:
-        draft("decision_not_to_assess_letter")
-        send(
-            "decision_not_to_assess",
-            (*context.family, *TOLD_OF_ASSESSMENT_DECISION),
-            attach=("decision_not_to_assess_letter",),
-        )
+        send_letter("decision_not_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
 
     issue = facts.decision_to_issue
     if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
-        draft("decision_not_to_issue_letter")
-        send(
-            "decision_not_to_issue",
-            (*context.family, *TOLD_OF_NOT_ISSUING),
-            attach=("decision_not_to_issue_letter",),
-        )
+        send_letter("decision_not_to_issue", (*context.family, *TOLD_OF_NOT_ISSUING))
     elif (issue is not None or facts.draft_served_on is not None) and facts.withdrawn_on is None:
         draft("draft_plan")
         if facts.draft_served_on is None:
