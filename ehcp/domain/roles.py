@@ -24,3 +24,12 @@ class RequestSource(StrEnum):
     SETTING = "setting"
     HEALTH = "health"
     OTHER_PROFESSIONAL = "other_professional"
+
+
+# Regs 8(1): "Where a local authority requests the co-operation of a body in securing an
+# EHC needs assessment in accordance with section 31 of the Act, that body must comply
+# with such a request within 6 weeks". It binds the bodies asked under s.31 (health
+# through the ICB; social care, as this project's domain reference reads it), not the
+# school, the council's own educational psychology service or the family, whose late
+# advice is chased but is no Regs 8 breach.
+BOUND_BY_REGS_8: frozenset[ContributorRole] = frozenset({ContributorRole.HEALTH, ContributorRole.SOCIAL_CARE})
