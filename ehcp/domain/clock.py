@@ -3,7 +3,9 @@
 Pure: it takes the case's facts, the council's policy, its term calendars and
 `today`, and returns a `Timeline`. Due dates depend only on the day each clock
 starts, never on `today`, on later events or on exceptions: an exception only
-turns a late act from "breached" into "disapplied".
+turns a late act from "breached" into "disapplied", and only for the limit the
+coordinator recorded it against. A limit on the council is met on the day the
+family is told (the notice or plan sent), not the day a panel decided.
 """
 
 from __future__ import annotations
@@ -15,15 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ehcp.domain.facts import AdviceFacts, CaseFacts, ExceptionFacts, IssueDecision, IssueOutcome
-from ehcp.domain.grounds import (
-    GROUND_BASIS,
-    GROUNDS_FOR,
-    MINIMUM_ABSENCE_DAYS,
-    Duty,
-    ExceptionGround,
-)
-from ehcp.domain.roles import ContributorRole
+from ehcp.domain.facts import AdviceFacts, CaseFacts, IssueDecision, IssueOutcome
+from ehcp.domain.grounds import GROUND_BASIS, Duty, ExceptionGround, grounds_for_limit
+from ehcp.domain.roles import BOUND_BY_REGS_8, ContributorRole
 from ehcp.domain.terms import SettingKind, TermCalendar
 from ehcp.text import words
 
@@ -45,6 +41,9 @@ class ClockPolicy(BaseModel):
     day_counting: DayCounting = DayCounting.START_IS_DAY_ZERO
     draft_target_weeks: int = Field(default=14, ge=1, le=20)
     school_consultation_days: int = Field(default=15, ge=1, le=60)
+    # After a ground ends the council must act "as soon as practicable"; the Regs give no
+    # number, so the timeline flags an act this many days after the ground ended.
+    as_soon_as_practicable_days: int = Field(default=14, ge=1, le=90)
 
 
 class LimitState(StrEnum):
@@ -80,7 +79,11 @@ class Limit(BaseModel):
     state: LimitState
     days_remaining: int | None = None  # while due: days left, 0 on the due day
     days_late: int | None = None  # when breached or disapplied
-    exceptions: tuple[AppliedException, ...] = ()
+    exceptions: tuple[AppliedException, ...] = ()  # recorded against this limit
+    # Grounds the term dates suggest (a school closed 4+ weeks): for the coordinator to
+    # judge and record; they never change the state on their own.
+    proposed_exceptions: tuple[AppliedException, ...] = ()
+    flags: tuple[str, ...] = ()  # what a reviewer should look at, in words
 
 
 class Timeline(BaseModel):
@@ -180,7 +183,8 @@ class _Builder:
                 duty=Duty.LOCAL_AUTHORITY,
                 starts_on=received,
                 due_on=self.weeks(received, 6),
-                done_on=assessment.decided_on if assessment else None,
+                done_on=assessment.notified_on if assessment else None,
+                ended_on=facts.withdrawn_on,  # its own decision does not end it: sending it does
             ),
             *self.advice_limits(),
             self.not_to_issue_limit(received, issue),
@@ -204,7 +208,7 @@ class _Builder:
                 duty=Duty.LOCAL_AUTHORITY,
                 starts_on=received,
                 due_on=self.weeks(received, 20),
-                done_on=facts.final_issued_on,
+                done_on=facts.final_sent_on,
                 moot=facts.plan_refused,
             ),
         ]
@@ -245,16 +249,20 @@ class _Builder:
                     )
                 )
                 continue
+            bound = advice.role in BOUND_BY_REGS_8
             limits.append(
                 self.deadline(
                     key=key,
                     title=title,
-                    basis="Regs 8(1)",
+                    # Regs 8(1) binds a body asked under s.31; the school, the council's own
+                    # psychology service and the family are asked (Regs 6(1)) to the same
+                    # date, but their late advice is chased, not a statutory breach.
+                    basis="Regs 8(1)" if bound else "Regs 6(1): asked by the council (not a Regs 8 duty)",
                     duty=Duty.ADVISER,
+                    statutory=bound,
                     starts_on=advice.requested_on,
                     due_on=self.weeks(advice.requested_on, 6),
                     done_on=advice.received_on,
-                    advice_key=advice.key,
                 )
             )
         return limits
@@ -287,8 +295,9 @@ class _Builder:
             duty=Duty.LOCAL_AUTHORITY,
             starts_on=received,
             due_on=self.weeks(received, 16),
-            done_on=issue.decided_on if issue else None,
+            done_on=issue.notified_on if issue else None,
             moot=self.facts.assessment_refused,
+            ended_on=self.facts.withdrawn_on,  # its own decision does not end it: sending it does
         )
 
     def family_comments_limit(self) -> Limit:
@@ -378,16 +387,18 @@ class _Builder:
         due_on: date,
         done_on: date | None,
         statutory: bool = True,
-        advice_key: str | None = None,
         moot: bool = False,
+        ended_on: date | None | Literal["case"] = "case",
     ) -> Limit:
         """A limit that someone meets by acting on or before its due date.
 
         `moot`: a later decision means the act will never be needed (no plan
         after a decision not to issue), so an undone act is not a breach.
+        `ended_on`: when the case stopped in a way that makes the act unnecessary
+        (by default, whenever the case ended early).
         """
-        excuses = tuple(self.exceptions_for(duty, starts_on, due_on, advice_key))
-        ended = self.facts.ended_on
+        excuses = self.recorded_exceptions(key) if statutory else ()
+        ended = self.facts.ended_on if ended_on == "case" else ended_on
         remaining = late = None
         if done_on is not None:
             late_by = (done_on - due_on).days
@@ -401,6 +412,10 @@ class _Builder:
             state, late = None, ((ended or self.today) - due_on).days
         if state is None:
             state = LimitState.DISAPPLIED if excuses else LimitState.BREACHED
+        proposed: tuple[AppliedException, ...] = ()
+        if statutory and state in (LimitState.DUE, LimitState.BREACHED, LimitState.DISAPPLIED):
+            proposed = tuple(self.closures_during(key, starts_on, due_on))
+        flags = self.practicable_flags(excuses, done_on) if state is LimitState.DISAPPLIED else ()
         return Limit(
             key=key,
             title=title,
@@ -414,30 +429,51 @@ class _Builder:
             days_remaining=remaining,
             days_late=late,
             exceptions=excuses,
+            proposed_exceptions=proposed,
+            flags=flags,
         )
 
-    def exceptions_for(
-        self, duty: Duty, starts_on: date, due_on: date, advice_key: str | None
-    ) -> Iterable[AppliedException]:
-        allowed = GROUNDS_FOR[duty]
-        for recorded in self.facts.exceptions:
-            if (
-                recorded.ground in allowed
-                and _concerns(recorded, advice_key)
-                and _falls_within(recorded, starts_on, due_on)
-            ):
-                yield AppliedException(
-                    ground=recorded.ground,
-                    basis=GROUND_BASIS[recorded.ground],
-                    starts_on=recorded.starts_on,
-                    ends_on=recorded.ends_on,
-                    source="recorded",
-                )
-        if duty is Duty.LOCAL_AUTHORITY:
-            yield from self.closures_during(starts_on, due_on)
+    def recorded_exceptions(self, key: str) -> tuple[AppliedException, ...]:
+        """The grounds the coordinator recorded against this limit, and no others: whether a
+        ground made a limit impractical to meet is their judgement, not an overlap of dates."""
+        return tuple(
+            AppliedException(
+                ground=recorded.ground,
+                basis=GROUND_BASIS[recorded.ground],
+                starts_on=recorded.starts_on,
+                ends_on=recorded.ends_on,
+                source="recorded",
+            )
+            for recorded in self.facts.exceptions
+            if recorded.limit_key == key
+        )
 
-    def closures_during(self, starts_on: date, due_on: date) -> Iterable[AppliedException]:
-        """School-closure exceptions implied by term dates."""
+    def practicable_flags(
+        self, excuses: tuple[AppliedException, ...], done_on: date | None
+    ) -> tuple[str, ...]:
+        """After the ground ends the council must act "as soon as practicable" (Regs 5(1),
+        13(2)): flag an act (or a wait) long after every recorded ground ended."""
+        ends = [item.ends_on for item in excuses]
+        if not ends or any(end is None for end in ends):
+            return ()
+        last_end = max(end for end in ends if end is not None)
+        acted = done_on or self.today
+        gap = (acted - last_end).days
+        if gap <= self.policy.as_soon_as_practicable_days:
+            return ()
+        verb = "acted" if done_on else "still not done"
+        return (
+            f"{verb} {gap} days after the ground ended ({last_end}): the law asks for the act "
+            "as soon as practicable",
+        )
+
+    def closures_during(self, key: str, starts_on: date, due_on: date) -> Iterable[AppliedException]:
+        """School-closure grounds the term dates suggest for this limit: advice asked of a
+        head in the week before a 4+ week closure (Regs 5(4)(a), 10(4)(a)-(b)), where the
+        limit's own regulation lists that ground. Proposed only: never applied."""
+        allowed = grounds_for_limit(key)
+        if allowed is None or key.startswith("advice:"):
+            return
         for advice in self.head_teacher_requests():
             if not starts_on <= advice.requested_on <= due_on:
                 continue
@@ -452,6 +488,8 @@ class _Builder:
                 if calendar.kind is SettingKind.EARLY_YEARS
                 else ExceptionGround.SCHOOL_CLOSURE
             )
+            if ground not in allowed[0]:
+                continue
             yield AppliedException(
                 ground=ground,
                 basis=GROUND_BASIS[ground],
@@ -483,20 +521,3 @@ class _Builder:
                     f"Term dates for '{key}' do not cover {advice.requested_on} "
                     f"(advice '{advice.key}'): add them to work out the school-closure exception."
                 )
-
-
-def _concerns(recorded: ExceptionFacts, advice_key: str | None) -> bool:
-    """An exception tied to one advice request concerns that request's limit only."""
-    return recorded.advice_key is None or recorded.advice_key == advice_key
-
-
-def _falls_within(recorded: ExceptionFacts, starts_on: date, due_on: date) -> bool:
-    """Whether the ground arose while the limit was running."""
-    first = max(recorded.starts_on, starts_on)
-    last = min(recorded.last_day, due_on)
-    if last < first:
-        return False
-    if recorded.ground is ExceptionGround.ABSENCE_FROM_AREA:
-        # "absent ... for a continuous period of not less than 4 weeks during that period"
-        return (last - first).days + 1 >= MINIMUM_ABSENCE_DAYS
-    return True

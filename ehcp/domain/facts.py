@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from ehcp.domain.grounds import MINIMUM_ABSENCE_DAYS, ExceptionGround
-from ehcp.domain.roles import ContributorRole
+from ehcp.domain.grounds import LIMIT_GROUNDS, MINIMUM_ABSENCE_DAYS, ExceptionGround, grounds_for_limit
+from ehcp.domain.roles import BOUND_BY_REGS_8, ContributorRole
 
 
 class AssessmentOutcome(StrEnum):
@@ -27,17 +27,48 @@ class IssueOutcome(StrEnum):
     NOT_ISSUE = "not_issue"
 
 
+class SettingType(StrEnum):
+    """The type of school or institution section I names (s.40(2): the plan names an
+    institution or "the type of school or other institution")."""
+
+    MAINSTREAM_SCHOOL = "mainstream_school"
+    RESOURCED_PROVISION = "mainstream_school_with_resourced_provision"
+    SPECIAL_SCHOOL = "special_school"
+    INDEPENDENT_SPECIAL_SCHOOL = "independent_special_school"
+    POST_16_INSTITUTION = "post_16_institution"
+    EARLY_YEARS_PROVIDER = "early_years_provider"
+    OTHER_INSTITUTION = "other_institution"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class AssessmentDecision(_Frozen):
+class _Decision(_Frozen):
     decided_on: date
+    # The day the decision was sent to the family. The limits are duties to *notify*
+    # (Regs 5(1) "must notify ... of its decision", 10(1)), so a limit is met on this day,
+    # not on the day the panel decided; None until the letter has gone.
+    notified_on: date | None = None
+
+    @field_validator("notified_on")
+    @classmethod
+    def _notified_after_decided(cls, value: date | None, info: ValidationInfo) -> date | None:
+        decided = info.data.get("decided_on")
+        if value is not None and decided is not None and value < decided:
+            raise ValueError(f"decision sent on {value}, before it was made ({decided})")
+        return value
+
+    @property
+    def told_on(self) -> date | None:
+        return self.notified_on
+
+
+class AssessmentDecision(_Decision):
     outcome: AssessmentOutcome
 
 
-class IssueDecision(_Frozen):
-    decided_on: date
+class IssueDecision(_Decision):
     outcome: IssueOutcome
 
 
@@ -52,6 +83,10 @@ class AdviceFacts(_Frozen):
     existing_advice_accepted: bool = False
     # The term calendar of the setting whose head was asked (school-closure exception).
     setting_calendar: str | None = None
+    # Why the council went ahead without this advice, once it was recorded (a code from
+    # finalising.ADVICE_GAP_REASONS; the family is told). Regs 6(1) says the advice "must"
+    # be sought, so a plan is finalised without it only on a recorded decision.
+    gap_reason: str | None = None
 
     @field_validator("received_on")
     @classmethod
@@ -68,6 +103,7 @@ class ConsultationFacts(_Frozen):
     key: str
     sent_on: date
     answered_on: date | None = None
+    setting_name: str | None = None
 
     @field_validator("answered_on")
     @classmethod
@@ -79,16 +115,25 @@ class ConsultationFacts(_Frozen):
 
 
 class ExceptionFacts(_Frozen):
-    """A recorded ground for disapplying a limit, with the dates it covers."""
+    """A ground the coordinator judged made one limit impractical to meet, with the dates
+    it covers. It excuses that limit and no other (Regs 5(4), 8(2), 10(4), 13(3):
+    "need not comply ... if it is impractical to do so because ...")."""
 
     ground: ExceptionGround
+    limit_key: str  # "decision_to_assess", "decision_not_to_issue", "final_plan" or "advice:<key>"
     starts_on: date
     ends_on: date | None = None  # None: still going on
-    # Adviser grounds may concern one advice request; None means every limit it can apply to.
-    advice_key: str | None = None
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> ExceptionFacts:
+        allowed = grounds_for_limit(self.limit_key)
+        if allowed is None:
+            known = ", ".join([*LIMIT_GROUNDS, "advice:<key>"])
+            raise ValueError(f"no regulation lets limit '{self.limit_key}' be disapplied; limits: {known}")
+        grounds, regulation = allowed
+        if self.ground not in grounds:
+            listed = ", ".join(sorted(grounds))
+            raise ValueError(f"{regulation} does not list '{self.ground}' for this limit; it lists: {listed}")
         if self.ends_on is not None and self.ends_on < self.starts_on:
             raise ValueError(f"ends_on ({self.ends_on}) is before starts_on ({self.starts_on})")
         if self.ground is ExceptionGround.ABSENCE_FROM_AREA and self.ends_on is not None:
@@ -98,9 +143,13 @@ class ExceptionFacts(_Frozen):
                     f"an absence from the area must last at least 4 continuous weeks; "
                     f"{self.starts_on} to {self.ends_on} is {days} days"
                 )
-        if self.ground is ExceptionGround.MISSED_APPOINTMENT and self.advice_key is None:
-            raise ValueError("a missed appointment must name the advice request it delayed")
         return self
+
+    @property
+    def advice_key(self) -> str | None:
+        """The advice request whose limit this excuses, for an adviser's ground."""
+        kind, _, key = self.limit_key.partition(":")
+        return key if kind == "advice" else None
 
     @property
     def last_day(self) -> date:
@@ -118,8 +167,18 @@ class CaseFacts(_Frozen):
     advice: tuple[AdviceFacts, ...] = ()
     decision_to_issue: IssueDecision | None = None
     draft_served_on: date | None = None
+    # s.38(2)(b): the school or institution the family asked to be named, if they did.
+    requested_school: str | None = None
+    # Regs 13(1)(a)(ii): the family may require a meeting with an officer about the draft.
+    meeting_requested_on: date | None = None
+    meeting_held_on: date | None = None
     consultations: tuple[ConsultationFacts, ...] = ()
+    named_setting: str | None = None  # section I (s.40(2)): the institution, when one is named
+    named_setting_type: SettingType | None = None  # and its type (or the type alone)
+    # The council's decision to finalise (s.39(5)/40(2), Regs 13(2)): never made by a timer.
     final_issued_on: date | None = None
+    # The day the final plan was sent to the family: Regs 13(2)'s 20 weeks are met on it.
+    final_sent_on: date | None = None
     withdrawn_on: date | None = None
     exceptions: tuple[ExceptionFacts, ...] = ()
 
@@ -187,6 +246,26 @@ class CaseFacts(_Frozen):
                 )
         return value
 
+    @field_validator("meeting_held_on")
+    @classmethod
+    def _meeting_follows_request(cls, value: date | None, info: ValidationInfo) -> date | None:
+        asked = info.data.get("meeting_requested_on")
+        if value is None:
+            return value
+        if asked is None:
+            raise ValueError("a meeting is recorded as held, but the family's request for it is not")
+        if value < asked:
+            raise ValueError(f"meeting held on {value}, before the family asked for it ({asked})")
+        return value
+
+    @field_validator("meeting_requested_on")
+    @classmethod
+    def _meeting_asked_about_draft(cls, value: date | None, info: ValidationInfo) -> date | None:
+        draft = info.data.get("draft_served_on")
+        if value is not None and (draft is None or value < draft):
+            raise ValueError("a meeting about the draft is asked for after the draft is served (Regs 13(1))")
+        return value
+
     @field_validator("consultations")
     @classmethod
     def _consultations_follow_draft(
@@ -215,6 +294,16 @@ class CaseFacts(_Frozen):
             raise ValueError(f"final plan issued on {value}, before the draft was served ({draft})")
         return value
 
+    @field_validator("final_sent_on")
+    @classmethod
+    def _sent_after_finalised(cls, value: date | None, info: ValidationInfo) -> date | None:
+        issued = info.data.get("final_issued_on")
+        if value is None:
+            return value
+        if issued is None or value < issued:
+            raise ValueError("the final plan is sent after the council has finalised it")
+        return value
+
     @field_validator("withdrawn_on")
     @classmethod
     def _withdrawn_after_request(cls, value: date | None, info: ValidationInfo) -> date | None:
@@ -228,10 +317,18 @@ class CaseFacts(_Frozen):
     def _exceptions_name_known_advice(
         cls, value: tuple[ExceptionFacts, ...], info: ValidationInfo
     ) -> tuple[ExceptionFacts, ...]:
-        advice_keys = {item.key for item in info.data.get("advice", ())}
+        advice = {item.key: item for item in info.data.get("advice", ())}
         for item in value:
-            if item.advice_key is not None and item.advice_key not in advice_keys:
+            if item.advice_key is None:
+                continue
+            asked = advice.get(item.advice_key)
+            if asked is None:
                 raise ValueError(f"exception names unknown advice request '{item.advice_key}'")
+            if asked.role not in BOUND_BY_REGS_8:
+                raise ValueError(
+                    f"advice '{item.advice_key}' ({asked.role}) is not under Regs 8(1): "
+                    "only a body asked under s.31 has a 6-week limit to disapply"
+                )
         return value
 
     @property

@@ -2,8 +2,11 @@
 
 Given the case's facts, its timeline, who can be written to, what has already
 been done and `today`, `plan` returns the work still to do (documents to draft,
-advice to request, messages to queue, the final plan to issue), what the case
-is waiting for, and the next day it must be looked at without any signal.
+advice to request, messages to queue), what the case is waiting for, and the next
+day it must be looked at without any signal.
+
+It never finalises the plan: that is the council's decision (see finalising.py),
+recorded by a coordinator. Once recorded, the planner sends the final plan.
 
 Everything it asks for is named by a stable key (a message's purpose,
 recipient and due date; a document's kind; an advice request's key), so the
@@ -17,9 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ehcp.domain import finalising
 from ehcp.domain import ladder as chasing
 from ehcp.domain.clock import LimitState, Timeline
-from ehcp.domain.facts import AssessmentOutcome, CaseFacts, IssueOutcome
+from ehcp.domain.facts import AssessmentOutcome, CaseFacts, ExceptionFacts, IssueOutcome
 from ehcp.domain.ladder import Ladder, Rung
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
@@ -90,11 +94,10 @@ class Work:
     documents: tuple[str, ...] = ()
     advice: tuple[AdviceToRequest, ...] = ()
     messages: tuple[Message, ...] = ()
-    issue_final: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return not (self.documents or self.advice or self.messages or self.issue_final)
+        return not (self.documents or self.advice or self.messages)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,18 @@ class _Draft:
     documents: list[str] = field(default_factory=list)
     advice: list[AdviceToRequest] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
-    issue_final: bool = False
+
+
+def exception_subject(exception: ExceptionFacts) -> str:
+    """How documents and messages name one exception: `<ground>:<first day>:<limit key>`."""
+    return f"{exception.ground.value}:{exception.starts_on}:{exception.limit_key}"
+
+
+def parse_exception_subject(subject: str) -> tuple[str, str, str]:
+    """(ground, first day, limit key) from `exception_subject`'s form."""
+    ground, _, rest = subject.partition(":")
+    starts, _, limit_key = rest.partition(":")
+    return ground, starts, limit_key
 
 
 def adviser_key(role: ContributorRole) -> str:
@@ -190,13 +204,10 @@ def plan(
         for consultation in facts.consultations:
             due = timeline.limit(f"school_consultation:{consultation.key}").due_on
             send("consultation", (f"consultation:{consultation.key}",), due, attach=("draft_plan",))
-        ready = (
-            facts.final_issued_on is None
-            and facts.withdrawn_on is None
-            and context.named_setting is not None
-            and today > comments_end
-        )
-        todo.issue_final = ready
+    for advice in facts.advice:
+        if advice.gap_reason is not None:
+            # The family is told when the council goes ahead without advice it sought.
+            send("proceeding_without_advice", context.family, about=advice.key)
     if facts.final_issued_on is not None:
         draft("final_plan_letter")
         draft("final_plan")
@@ -204,7 +215,7 @@ def plan(
         send("final_plan", TOLD_OF_FINAL_PLAN, attach=("final_plan",))
 
     for exception in facts.exceptions:
-        draft(f"exception_notice_letter:{exception.ground.value}:{exception.starts_on}")
+        draft(f"exception_notice_letter:{exception_subject(exception)}")
 
     if facts.withdrawn_on is not None:
         send("withdrawal", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
@@ -220,7 +231,6 @@ def plan(
             for message in dict.fromkeys(todo.messages)
             if message.key(context.ref) not in done_messages
         ),
-        issue_final=todo.issue_final,
     )
     return Plan(
         stage=stage,
@@ -265,7 +275,7 @@ def _follow_ups(
             if advice.received_on is not None:
                 out.append(Message("advice_received", "send_team", about=advice.key, on=advice.received_on))
     for exception in facts.exceptions:
-        about = f"{exception.ground.value}:{exception.starts_on}"
+        about = exception_subject(exception)
         letter = (f"exception_notice_letter:{about}",)
         out += [
             Message("exception_applied", who, attach=letter, about=about, on=exception.starts_on)
@@ -341,16 +351,10 @@ def _waiting_for(
             f"the coordinator to serve the draft plan (target {timeline.limit('draft_plan_target').due_on})"
         )
     if stage is CaseStage.DRAFT_SERVED:
-        comments_end = timeline.due_on("family_comments")
-        if today <= comments_end:
-            waits.append(f"the family's comments on the draft (their 15 days end {comments_end})")
-        for consultation in facts.consultations:
-            if consultation.answered_on is None:
-                due = timeline.limit(f"school_consultation:{consultation.key}").due_on
-                waits.append(f"an answer from the consulted setting ({consultation.key}), due {due}")
-        if context.named_setting is None:
-            waits.append("the school or setting to be named in section I")
-        waits.append(f"the final plan (due {timeline.limit('final_plan').due_on})")
+        # What stands between the case and the council's decision to finalise.
+        waits += [blocker.reason for blocker in finalising.blockers(facts, timeline=timeline, on=today)]
+        due = timeline.limit("final_plan").due_on
+        waits.append(f"the coordinator to finalise the plan (due {due}); nothing issues it by itself")
     return tuple(waits)
 
 

@@ -20,8 +20,13 @@ def timeline(today=date(2026, 1, 5), policy=None, calendars=None, **facts):
     return compute_timeline(CaseFacts(**facts), today=today, policy=policy, calendars=calendars)
 
 
-def assessed(on=date(2026, 2, 10)):
-    return {"decided_on": on, "outcome": "assess"}
+def assessed(on=date(2026, 2, 10), notified_on="same day"):
+    """A decision to assess, its letter sent to the family the same day unless said otherwise."""
+    return {
+        "decided_on": on,
+        "outcome": "assess",
+        "notified_on": on if notified_on == "same day" else notified_on,
+    }
 
 
 def advice(key="health", role="health", requested_on=date(2026, 2, 11), **more):
@@ -143,7 +148,11 @@ def test_limits_whose_clock_has_not_started_have_no_due_date():
 def test_a_decision_not_to_assess_ends_every_later_limit():
     result = timeline(
         today=date(2026, 9, 1),
-        decision_to_assess={"decided_on": date(2026, 2, 1), "outcome": "not_assess"},
+        decision_to_assess={
+            "decided_on": date(2026, 2, 1),
+            "outcome": "not_assess",
+            "notified_on": date(2026, 2, 1),
+        },
     )
     assert result.limit("decision_to_assess").state is LimitState.MET
     for key in (
@@ -160,7 +169,11 @@ def test_a_decision_not_to_issue_is_judged_against_week_sixteen_and_ends_the_pla
     result = timeline(
         today=date(2026, 9, 1),
         decision_to_assess=assessed(),
-        decision_to_issue={"decided_on": date(2026, 4, 28), "outcome": "not_issue"},
+        decision_to_issue={
+            "decided_on": date(2026, 4, 28),
+            "outcome": "not_issue",
+            "notified_on": date(2026, 4, 28),
+        },
     )
     not_issue = result.limit("decision_not_to_issue")
     assert (not_issue.state, not_issue.days_late) == (LimitState.BREACHED, 1)
@@ -232,6 +245,7 @@ def test_the_final_plan_on_the_last_day_of_week_twenty_meets_the_limit():
         decision_to_assess=assessed(),
         draft_served_on=date(2026, 4, 1),
         final_issued_on=date(2026, 5, 25),
+        final_sent_on=date(2026, 5, 25),
     )
     assert result.limit("final_plan").state is LimitState.MET
 
@@ -243,65 +257,143 @@ def test_next_due_on_is_the_earliest_limit_still_waiting():
     assert timeline(today=date(2026, 3, 1), decision_to_assess=assessed()).next_due_on == date(2026, 4, 13)
 
 
-# -- exceptions ------------------------------------------------------------
+# -- exceptions (Regs 5(4), 8(2), 10(4), 13(3)) -------------------------------
 
 
-def test_an_exception_turns_a_late_act_into_disapplied_without_moving_the_date():
-    circumstances = {"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 1, 20)}
+def circumstances(limit_key="decision_to_assess", starts_on=date(2026, 1, 20), **more):
+    return {
+        "ground": "exceptional_personal_circumstances",
+        "limit_key": limit_key,
+        "starts_on": starts_on,
+        **more,
+    }
+
+
+def test_an_exception_recorded_against_a_limit_turns_its_late_act_into_disapplied_without_moving_the_date():
     plain = timeline(today=date(2026, 3, 1)).limit("decision_to_assess")
-    excused = timeline(today=date(2026, 3, 1), exceptions=[circumstances]).limit("decision_to_assess")
+    excused = timeline(today=date(2026, 3, 1), exceptions=[circumstances()]).limit("decision_to_assess")
     assert (plain.state, excused.state) == (LimitState.BREACHED, LimitState.DISAPPLIED)
     assert excused.due_on == plain.due_on
+    assert excused.days_late == plain.days_late == 13  # the days late stay on the record
     assert [item.ground for item in excused.exceptions] == [
         ExceptionGround.EXCEPTIONAL_PERSONAL_CIRCUMSTANCES
     ]
 
 
-def test_an_exception_does_not_excuse_a_limit_met_in_time_or_one_still_running():
-    circumstances = [{"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 1, 20)}]
-    assert (
-        timeline(exceptions=circumstances, today=date(2026, 2, 1)).limit("decision_to_assess").state
-        is LimitState.DUE
+def test_an_exception_excuses_only_the_limit_it_was_recorded_against():
+    # The review's case: a short ground early on used to excuse every later breach it overlapped.
+    result = timeline(
+        today=date(2026, 8, 3),
+        decision_to_assess=assessed(date(2026, 2, 20)),  # 4 days late
+        exceptions=[circumstances(starts_on=date(2026, 1, 12), ends_on=date(2026, 1, 14))],
     )
+    assert result.limit("decision_to_assess").state is LimitState.DISAPPLIED
+    final = result.limit("final_plan")
+    assert (final.state, final.days_late, final.exceptions) == (LimitState.BREACHED, 70, ())
+
+
+def test_an_exception_does_not_excuse_a_limit_met_in_time_or_one_still_running():
+    assert timeline(exceptions=[circumstances()], today=date(2026, 2, 1)).limit(
+        "decision_to_assess"
+    ).state is (LimitState.DUE)
     met = timeline(
-        exceptions=circumstances,
-        today=date(2026, 3, 1),
-        decision_to_assess=assessed(date(2026, 2, 2)),
+        exceptions=[circumstances()], today=date(2026, 3, 1), decision_to_assess=assessed(date(2026, 2, 2))
     )
     assert met.limit("decision_to_assess").state is LimitState.MET
 
 
-def test_an_exception_that_arose_after_the_due_date_excuses_nothing():
-    later = [{"ground": "exceptional_personal_circumstances", "starts_on": date(2026, 2, 17)}]
-    assert (
-        timeline(exceptions=later, today=date(2026, 3, 1)).limit("decision_to_assess").state
-        is LimitState.BREACHED
+def test_an_act_long_after_the_ground_ended_is_flagged_as_not_as_soon_as_practicable():
+    ended = circumstances(ends_on=date(2026, 2, 10))
+    prompt = timeline(
+        today=date(2026, 3, 1), decision_to_assess=assessed(date(2026, 2, 20)), exceptions=[ended]
     )
-
-
-@pytest.mark.parametrize(
-    ("days_in_period", "state"), [(28, LimitState.DISAPPLIED), (27, LimitState.BREACHED)]
-)
-def test_absence_counts_only_for_four_continuous_weeks_within_the_period(days_in_period, state):
-    # The six-week limit runs 2026-01-05..2026-02-16; the absence runs on past it.
-    starts = date(2026, 2, 16) - timedelta(days=days_in_period - 1)
-    absence = [{"ground": "absence_from_area", "starts_on": starts, "ends_on": date(2026, 3, 31)}]
-    assert timeline(exceptions=absence, today=date(2026, 4, 1)).limit("decision_to_assess").state is state
+    slow = timeline(
+        today=date(2026, 4, 1), decision_to_assess=assessed(date(2026, 3, 30)), exceptions=[ended]
+    )
+    assert prompt.limit("decision_to_assess").flags == ()  # 10 days after it ended
+    [flag] = slow.limit("decision_to_assess").flags  # 48 days after it ended
+    assert "48 days after the ground ended (2026-02-10)" in flag and "as soon as practicable" in flag
 
 
 def test_a_missed_appointment_excuses_only_that_advisers_limit():
     result = timeline(
         today=date(2026, 6, 1),
         decision_to_assess=assessed(),
-        advice=[advice("health"), advice("ep", "psychological")],
-        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}],
+        advice=[advice("health"), advice("social-care", "social_care")],
+        exceptions=[
+            {"ground": "missed_appointment", "limit_key": "advice:health", "starts_on": date(2026, 3, 1)}
+        ],
     )
     assert result.limit("advice:health").state is LimitState.DISAPPLIED
-    assert result.limit("advice:ep").state is LimitState.BREACHED
+    assert result.limit("advice:social-care").state is LimitState.BREACHED
     assert result.limit("final_plan").state is LimitState.BREACHED
 
 
-# -- the school-closure exception from term dates ----------------------------
+@pytest.mark.parametrize(
+    ("role", "statutory", "basis"),
+    [
+        ("health", True, "Regs 8(1)"),
+        ("social_care", True, "Regs 8(1)"),
+        ("psychological", False, "Regs 6(1)"),  # the council's own EP service
+        ("educational", False, "Regs 6(1)"),  # the school
+        ("parent_or_young_person", False, "Regs 6(1)"),  # the family
+    ],
+)
+def test_regs_8_binds_only_bodies_asked_under_section_31(role, statutory, basis):
+    limit = timeline(today=date(2026, 6, 1), decision_to_assess=assessed(), advice=[advice("x", role)]).limit(
+        "advice:x"
+    )
+    assert (limit.statutory, limit.basis.startswith(basis), limit.due_on) == (
+        statutory,
+        True,
+        date(2026, 3, 25),
+    )
+
+
+# -- limits are met when the family is told (Regs 5(1), 10(1), 13(2)) ----------
+
+
+def test_a_decision_made_in_time_but_sent_late_breaches_the_limit():
+    # The panel decided in week 5; the letter went in week 8.
+    late_letter = timeline(
+        today=date(2026, 3, 10), decision_to_assess=assessed(date(2026, 2, 9), notified_on=date(2026, 3, 2))
+    ).limit("decision_to_assess")
+    assert (late_letter.state, late_letter.done_on, late_letter.days_late) == (
+        LimitState.BREACHED,
+        date(2026, 3, 2),
+        14,
+    )
+
+
+def test_a_decision_not_yet_sent_leaves_its_limit_open():
+    unsent = timeline(
+        today=date(2026, 2, 10), decision_to_assess=assessed(date(2026, 2, 9), notified_on=None)
+    )
+    limit = unsent.limit("decision_to_assess")
+    assert (limit.state, limit.done_on) == (LimitState.DUE, None)
+    assert limit in unsent.open_limits
+
+
+def test_a_refusal_not_yet_sent_is_not_mistaken_for_the_end_of_the_case():
+    refusal = {"decided_on": date(2026, 2, 9), "outcome": "not_assess"}
+    assert timeline(today=date(2026, 2, 20), decision_to_assess=refusal).limit(
+        "decision_to_assess"
+    ).state is (LimitState.BREACHED)
+
+
+def test_the_final_plan_is_judged_by_the_day_it_was_sent():
+    facts = {
+        "decision_to_assess": assessed(),
+        "decision_to_issue": {"decided_on": date(2026, 4, 1), "outcome": "issue"},
+        "draft_served_on": date(2026, 4, 20),
+        "final_issued_on": date(2026, 5, 25),
+    }
+    unsent = timeline(today=date(2026, 5, 26), **facts).limit("final_plan")
+    sent = timeline(today=date(2026, 5, 26), final_sent_on=date(2026, 5, 25), **facts).limit("final_plan")
+    assert (unsent.state, sent.state) == (LimitState.BREACHED, LimitState.MET)
+
+
+# -- the school-closure exception from term dates: proposed, never applied ----
 
 SCHOOL = TermCalendar(
     kind=SettingKind.SCHOOL,
@@ -325,7 +417,7 @@ def _summer(requested_on, role="educational", calendars=None, setting_calendar="
 
 
 @pytest.mark.parametrize(
-    ("requested_on", "applies"),
+    ("requested_on", "proposed"),
     [
         (date(2026, 7, 15), False),  # the day before the window opens
         (date(2026, 7, 16), True),  # one week before closing (closes 2026-07-23)
@@ -334,28 +426,40 @@ def _summer(requested_on, role="educational", calendars=None, setting_calendar="
     ],
 )
 def test_asking_a_head_teacher_from_a_week_before_the_summer_closure_to_a_week_before_reopening(
-    requested_on, applies
+    requested_on, proposed
 ):
     final = _summer(requested_on).limit("final_plan")  # due 2026-09-18, not met
-    assert final.state is (LimitState.DISAPPLIED if applies else LimitState.BREACHED)
-    if applies:
-        [excuse] = final.exceptions
+    assert (final.state, final.exceptions) == (LimitState.BREACHED, ())  # proposed, never applied
+    if proposed:
+        [excuse] = final.proposed_exceptions
         assert (excuse.ground, excuse.source) == (ExceptionGround.SCHOOL_CLOSURE, "term_dates")
         assert (excuse.starts_on, excuse.ends_on) == (date(2026, 7, 23), date(2026, 9, 2))
+    else:
+        assert final.proposed_exceptions == ()
 
 
 def test_the_school_closure_ground_needs_a_request_to_the_head_teacher():
-    assert _summer(date(2026, 7, 20), role="health").limit("final_plan").state is LimitState.BREACHED
+    assert _summer(date(2026, 7, 20), role="health").limit("final_plan").proposed_exceptions == ()
 
 
 def test_there_is_no_school_closure_ground_for_an_advisers_limit():
-    limit = _summer(date(2026, 7, 20)).limit("advice:school-advice")
-    assert (limit.state, limit.exceptions) == (LimitState.BREACHED, ())
+    limit = _summer(date(2026, 7, 20), role="health").limit("advice:school-advice")
+    assert (limit.state, limit.proposed_exceptions) == (LimitState.BREACHED, ())
 
 
-def test_an_early_years_setting_brings_the_early_years_ground():
+def test_an_early_years_setting_brings_the_early_years_ground_for_the_plan_but_not_the_decision_to_assess():
     final = _summer(date(2026, 7, 20), setting_calendar="nursery").limit("final_plan")
-    assert [item.ground for item in final.exceptions] == [ExceptionGround.EARLY_YEARS_CLOSURE]
+    assert [item.ground for item in final.proposed_exceptions] == [ExceptionGround.EARLY_YEARS_CLOSURE]
+    # Regs 5(4) lists no early-years closure: nothing to propose for the 6-week decision.
+    early = timeline(
+        received_on=date(2026, 7, 1),
+        today=date(2026, 9, 1),
+        setting_calendar="nursery",
+        calendars={"nursery": NURSERY},
+        decision_to_assess=assessed(date(2026, 7, 14)),
+        advice=[advice("school-advice", "educational", date(2026, 7, 16))],
+    )
+    assert early.limit("decision_to_assess").proposed_exceptions == ()
 
 
 def test_a_short_closure_is_no_ground():
@@ -366,7 +470,9 @@ def test_a_short_closure_is_no_ground():
             {"starts_on": date(2026, 8, 19), "ends_on": date(2026, 12, 18)},  # closed 27 days
         ],
     )
-    assert _summer(date(2026, 7, 20), calendars={"school": short}).limit("final_plan").exceptions == ()
+    assert (
+        _summer(date(2026, 7, 20), calendars={"school": short}).limit("final_plan").proposed_exceptions == ()
+    )
 
 
 def test_missing_term_dates_are_pointed_out_rather_than_guessed():
@@ -397,6 +503,7 @@ def test_a_final_plan_issued_inside_the_familys_window_leaves_nothing_waiting():
         decision_to_issue={"decided_on": date(2026, 3, 1), "outcome": "issue"},
         draft_served_on=date(2026, 3, 2),
         final_issued_on=date(2026, 3, 5),
+        final_sent_on=date(2026, 3, 5),
     )
     assert result.limit("family_comments").state is LimitState.BREACHED
     assert result.open_limits == ()

@@ -34,8 +34,8 @@ from ehcp.domain.facts import (
     IssueDecision,
     IssueOutcome,
 )
-from ehcp.domain.grounds import GROUNDS_FOR, MINIMUM_ABSENCE_DAYS, Duty, ExceptionGround
-from ehcp.domain.roles import ContributorRole
+from ehcp.domain.grounds import GROUNDS_FOR, LIMIT_GROUNDS, MINIMUM_ABSENCE_DAYS, Duty, ExceptionGround
+from ehcp.domain.roles import BOUND_BY_REGS_8, ContributorRole
 from ehcp.domain.terms import SettingKind, Term, TermCalendar
 
 PROPERTY = settings(max_examples=150, deadline=None)
@@ -109,28 +109,32 @@ def recorded_exceptions(
     draw: st.DrawFn, received_on: date, advice: tuple[AdviceFacts, ...]
 ) -> tuple[ExceptionFacts, ...]:
     """Up to three recorded grounds, each with dates the law accepts."""
+    bound = [item for item in advice if item.role in BOUND_BY_REGS_8]
     grounds = [
-        ground for ground in ExceptionGround if advice or ground is not ExceptionGround.MISSED_APPOINTMENT
+        ground for ground in ExceptionGround if bound or ground is not ExceptionGround.MISSED_APPOINTMENT
     ]
     exceptions = []
     for _ in range(draw(st.integers(0, 3))):
         ground = draw(st.sampled_from(grounds))
         # A ground may have arisen before the request reached the council.
         starts_on = received_on + timedelta(days=draw(st.integers(-60, 200)))
-        advice_key = None
         if ground is ExceptionGround.MISSED_APPOINTMENT or (
-            ground in ADVISER_GROUNDS and advice and draw(st.booleans())
+            ground in ADVISER_GROUNDS and bound and draw(st.booleans())
         ):
-            request = draw(st.sampled_from(advice))
-            advice_key = request.key
+            request = draw(st.sampled_from(bound))
+            limit_key = f"advice:{request.key}"
             starts_on = days_after(draw, request.requested_on, 60)
+        else:
+            limit_key = draw(
+                st.sampled_from([key for key, (allowed, _) in LIMIT_GROUNDS.items() if ground in allowed])
+            )
         shortest = MINIMUM_ABSENCE_DAYS - 1 if ground is ExceptionGround.ABSENCE_FROM_AREA else 0
         exceptions.append(
             ExceptionFacts(
                 ground=ground,
                 starts_on=starts_on,
                 ends_on=perhaps_days_after(draw, starts_on + timedelta(days=shortest), 120),
-                advice_key=advice_key,
+                limit_key=limit_key,
             )
         )
     return tuple(sorted(exceptions, key=lambda item: item.starts_on))
@@ -141,9 +145,11 @@ def plan_stages(draw: st.DrawFn, assessed_on: date) -> dict:
     """After a decision to assess: the decision whether to issue, draft, consultations, final."""
     if draw(sometimes):
         return {}
+    issue_on = days_after(draw, assessed_on, 120)
     issue = IssueDecision(
-        decided_on=days_after(draw, assessed_on, 120),
+        decided_on=issue_on,
         outcome=IssueOutcome.ISSUE if draw(usually) else IssueOutcome.NOT_ISSUE,
+        notified_on=perhaps_days_after(draw, issue_on, 20),
     )
     stages: dict = {"decision_to_issue": issue}
     if issue.outcome is IssueOutcome.NOT_ISSUE or draw(sometimes):
@@ -158,6 +164,8 @@ def plan_stages(draw: st.DrawFn, assessed_on: date) -> dict:
         )
     stages["consultations"] = tuple(sorted(consultations, key=lambda item: item.sent_on))
     stages["final_issued_on"] = perhaps_days_after(draw, draft, 60)
+    if stages["final_issued_on"] is not None:
+        stages["final_sent_on"] = perhaps_days_after(draw, stages["final_issued_on"], 5)
     return stages
 
 
@@ -171,9 +179,11 @@ def case_histories(draw: st.DrawFn) -> CaseFacts:
     }
     advice: tuple[AdviceFacts, ...] = ()
     if draw(usually):
+        decided_on = days_after(draw, received_on, 70)
         assessment = AssessmentDecision(
-            decided_on=days_after(draw, received_on, 70),
+            decided_on=decided_on,
             outcome=AssessmentOutcome.ASSESS if draw(usually) else AssessmentOutcome.NOT_ASSESS,
+            notified_on=perhaps_days_after(draw, decided_on, 20),
         )
         fields["decision_to_assess"] = assessment
         if assessment.outcome is AssessmentOutcome.ASSESS:
@@ -262,6 +272,8 @@ def chronological_prefixes(facts: CaseFacts) -> list[CaseFacts]:
             happened(consultation.answered_on, "consultations", consultation, item=consultation.key)
     if facts.final_issued_on:
         happened(facts.final_issued_on, "final_issued_on", facts.final_issued_on)
+    if facts.final_sent_on:
+        happened(facts.final_sent_on, "final_sent_on", facts.final_sent_on)
     if facts.withdrawn_on:
         happened(facts.withdrawn_on, "withdrawn_on", facts.withdrawn_on)
     for index, exception in enumerate(facts.exceptions):

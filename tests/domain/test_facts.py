@@ -105,6 +105,7 @@ def test_an_absence_must_last_four_weeks():
         exceptions=[
             {
                 "ground": "absence_from_area",
+                "limit_key": "final_plan",
                 "starts_on": date(2026, 1, 10),
                 "ends_on": date(2026, 2, 5),
             }
@@ -115,14 +116,38 @@ def test_an_absence_must_last_four_weeks():
 
 
 def test_a_missed_appointment_names_an_existing_advice_request():
-    assert (
-        refused_field(exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1)}])[0]
-        == "exceptions.0"
-    )
-    field, message = refused_field(
-        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "nobody"}]
-    )
+    missed = {"ground": "missed_appointment", "starts_on": date(2026, 3, 1)}
+    field, message = refused_field(exceptions=[{**missed, "limit_key": "final_plan"}])
+    assert (field, "Regs 13(3) does not list 'missed_appointment'" in message) == ("exceptions.0", True)
+    field, message = refused_field(exceptions=[{**missed, "limit_key": "advice:nobody"}])
     assert (field, "unknown advice request" in message) == ("exceptions", True)
+
+
+@pytest.mark.parametrize(
+    ("ground", "limit_key", "regulation"),
+    [
+        ("early_years_closure", "decision_to_assess", "Regs 5(4)"),  # 5(4) has no early-years ground
+        ("school_closure", "advice:health", "Regs 8(2)"),  # no closure ground for an adviser
+        ("missed_appointment", "decision_not_to_issue", "Regs 10(4)"),  # only 8(2) has it
+    ],
+)
+def test_a_ground_the_limits_regulation_does_not_list_is_refused(ground, limit_key, regulation):
+    field, message = refused_field(
+        exceptions=[{"ground": ground, "limit_key": limit_key, "starts_on": date(2026, 3, 1)}]
+    )
+    assert (field, message.startswith(f"Value error, {regulation} does not list")) == ("exceptions.0", True)
+
+
+def test_no_regulation_lets_a_target_or_the_familys_window_be_disapplied():
+    field, message = refused_field(
+        exceptions=[
+            {"ground": "absence_from_area", "limit_key": "family_comments", "starts_on": date(2026, 3, 1)}
+        ]
+    )
+    assert (field, "no regulation lets limit 'family_comments' be disapplied" in message) == (
+        "exceptions.0",
+        True,
+    )
 
 
 def test_withdrawal_before_the_request_is_refused():

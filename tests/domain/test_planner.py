@@ -8,7 +8,7 @@ assess is due 16 February (Regs 5(1)), a decision not to issue by 27 April
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -35,10 +35,10 @@ REQUESTED = date(2026, 2, 11)
 ADVICE_DUE = date(2026, 3, 25)
 SERVED = date(2026, 4, 1)
 
-ASSESS = {"decided_on": DECIDED, "outcome": "assess"}
-NOT_ASSESS = {"decided_on": DECIDED, "outcome": "not_assess"}
+ASSESS = {"decided_on": DECIDED, "outcome": "assess", "notified_on": DECIDED}
+NOT_ASSESS = {"decided_on": DECIDED, "outcome": "not_assess", "notified_on": DECIDED}
 ISSUE = {"decided_on": date(2026, 3, 30), "outcome": "issue"}
-NOT_ISSUE = {"decided_on": date(2026, 3, 30), "outcome": "not_issue"}
+NOT_ISSUE = {"decided_on": date(2026, 3, 30), "outcome": "not_issue", "notified_on": date(2026, 3, 30)}
 
 # Health's ladder: a reminder a week before, a chaser on the day, the service's
 # manager five days late and the head of service ten days late.
@@ -452,7 +452,9 @@ def test_an_exception_on_an_advisers_limit_stops_its_escalations_but_not_its_cha
     case = facts(
         decision_to_assess=ASSESS,
         advice=[advice("health"), advice("ep", "psychological")],
-        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}],
+        exceptions=[
+            {"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "limit_key": "advice:health"}
+        ],
     )
     managers = (ContributorRole.HEALTH, ContributorRole.PSYCHOLOGICAL)
     result = run(case, date(2026, 4, 4), chasing(managers=managers))
@@ -469,7 +471,9 @@ def test_an_exception_recorded_before_the_due_date_does_not_stop_the_reminder():
     case = facts(
         decision_to_assess=ASSESS,
         advice=[advice()],
-        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}],
+        exceptions=[
+            {"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "limit_key": "advice:health"}
+        ],
     )
     assert rungs(run(case, date(2026, 3, 18), chasing())) == {
         ("advice_reminder", "adviser:health", date(2026, 3, 18))
@@ -492,16 +496,18 @@ def test_the_family_is_told_of_each_exception_with_its_notice():
     case = facts(
         decision_to_assess=ASSESS,
         advice=[advice()],
-        exceptions=[{"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "advice_key": "health"}],
+        exceptions=[
+            {"ground": "missed_appointment", "starts_on": date(2026, 3, 1), "limit_key": "advice:health"}
+        ],
     )
     result = run(case, date(2026, 3, 2))
-    letter = "exception_notice_letter:missed_appointment:2026-03-01"
+    letter = "exception_notice_letter:missed_appointment:2026-03-01:advice:health"
     assert letter in result.work.documents
     assert only(result, "exception_applied", "family:1") == Message(
         "exception_applied",
         "family:1",
         attach=(letter,),
-        about="missed_appointment:2026-03-01",
+        about="missed_appointment:2026-03-01:advice:health",
         on=date(2026, 3, 1),
     )
 
@@ -567,7 +573,8 @@ def test_the_draft_goes_to_the_family_with_the_last_of_their_fifteen_days():
         "draft_plan", "family:1", date(2026, 4, 15), attach=("draft_plan_letter", "draft_plan")
     )
     assert recipients(result, "draft_ready") == set()
-    assert "the family's comments on the draft (their 15 days end 2026-04-15)" in result.waiting_for
+    [window] = [wait for wait in result.waiting_for if wait.startswith("the family's 15 days")]
+    assert window.endswith("run to 2026-04-15 (Regs 13(1)(a)); the plan can be finalised from 2026-04-16")
 
 
 @pytest.mark.parametrize(
@@ -582,23 +589,56 @@ def test_a_served_draft_wakes_the_case_at_the_end_of_the_familys_window(today, w
     assert run(case, today, context(named_setting="Oak School")).wake_on == wake_on
 
 
-def test_the_familys_window_is_no_longer_waited_for_once_it_has_ended():
-    case = facts(decision_to_assess=ASSESS, draft_served_on=SERVED)
-    waits = run(case, date(2026, 4, 16), context(named_setting="Oak School")).waiting_for
-    assert waits == ("the final plan (due 2026-05-25)",)
+def test_once_everything_is_in_the_case_waits_only_for_the_coordinator_to_finalise():
+    case = facts(
+        decision_to_assess=ASSESS,
+        draft_served_on=SERVED,
+        consultations=[
+            {"key": "oak", "sent_on": SERVED, "answered_on": date(2026, 4, 8), "setting_name": "Oak"}
+        ],
+        named_setting="Oak",
+        named_setting_type="special_school",
+    )
+    waits = run(case, date(2026, 4, 16), context(named_setting="Oak")).waiting_for
+    assert waits == ("the coordinator to finalise the plan (due 2026-05-25); nothing issues it by itself",)
 
 
-@pytest.mark.parametrize("today", [SERVED, date(2026, 4, 10), date(2026, 4, 15)])
-def test_the_final_plan_is_never_issued_within_the_familys_fifteen_days(today):
-    case = facts(decision_to_assess=ASSESS, draft_served_on=SERVED)
-    assert run(case, today, context(named_setting="Oak School")).work.issue_final is False
+def test_nothing_issues_the_final_plan_by_itself_however_long_the_case_waits():
+    # The review's finding: the plan used to issue itself the day after the family's 15 days.
+    case = facts(
+        decision_to_assess=ASSESS,
+        advice=[advice()],  # health's advice never came
+        draft_served_on=SERVED,
+        named_setting="Oak",
+        named_setting_type="special_school",
+    )
+    alerts = LimitAlerts(warn_before=(7,), alert_on_breach=("head_of_service",))
+    ladder = Ladder(advice=LADDER.advice, limits={"final_plan": alerts})
+    ctx = chasing(named_setting="Oak", named_setting_reachable=True, ladder=ladder)
+    for offset in range(0, 120, 3):
+        result = run(case, SERVED + timedelta(days=offset), ctx)
+        assert recipients(result, "final_plan") == set()
+        assert "final_plan" not in result.work.documents
+    late = run(case, date(2026, 5, 26), ctx)
+    assert ("limit_breached", "final_plan") in {(m.purpose, m.about) for m in late.work.messages}
+    assert any("advice 'health'" in wait for wait in late.waiting_for)
 
 
-def test_the_final_plan_waits_for_a_setting_to_be_named_in_section_i():
+def test_going_ahead_without_advice_is_told_to_the_family():
+    case = facts(
+        decision_to_assess=ASSESS,
+        advice=[advice(gap_reason="not_received_after_escalation")],
+        draft_served_on=SERVED,
+    )
+    result = run(case, date(2026, 4, 20))
+    assert only(result, "proceeding_without_advice", "family:1").about == "health"
+    assert not any("advice 'health'" in wait for wait in result.waiting_for)
+
+
+def test_the_final_plan_waits_for_section_i_to_name_the_type_of_institution():
     case = facts(decision_to_assess=ASSESS, draft_served_on=SERVED)
     result = run(case, date(2026, 5, 1), context(named_setting=None))
-    assert result.work.issue_final is False
-    assert "the school or setting to be named in section I" in result.waiting_for
+    assert "section I must name the type of school or institution (s.40(2))" in result.waiting_for
 
 
 def test_a_consulted_setting_gets_the_draft_and_is_waited_for_until_it_answers():
@@ -608,7 +648,7 @@ def test_a_consulted_setting_gets_the_draft_and_is_waited_for_until_it_answers()
     assert only(result, "consultation", "consultation:oak-school") == Message(
         "consultation", "consultation:oak-school", date(2026, 4, 17), attach=("draft_plan",)
     )
-    assert "an answer from the consulted setting (oak-school), due 2026-04-17" in result.waiting_for
+    assert "consultation 'oak-school' is unanswered and its time runs to 2026-04-17" in result.waiting_for
     answered = facts(
         decision_to_assess=ASSESS,
         draft_served_on=SERVED,
@@ -627,7 +667,6 @@ def test_the_final_plan_goes_to_the_family_the_named_setting_and_the_icb():
     assert recipients(result, "final_plan") == {"family:1", "named_setting", "notice:health"}
     assert only(result, "final_plan", "family:1").attach == ("final_plan_letter", "final_plan")
     assert only(result, "final_plan", "named_setting").attach == ("final_plan",)
-    assert result.work.issue_final is False
     assert (result.stage, result.waiting_for, result.wake_on) == (CaseStage.PLAN_ISSUED, (), None)
 
 
@@ -643,7 +682,8 @@ def test_a_withdrawal_is_told_to_the_family_and_the_regs_4_2_parties_and_ends_al
 def test_a_withdrawn_case_with_a_served_draft_is_not_given_a_final_plan():
     case = facts(decision_to_assess=ASSESS, draft_served_on=SERVED, withdrawn_on=date(2026, 4, 20))
     result = run(case, date(2026, 5, 1), context(named_setting="Oak School", named_setting_reachable=True))
-    assert result.work.issue_final is False
+    assert recipients(result, "final_plan") == set()
+    assert result.waiting_for == ()
 
 
 @pytest.mark.parametrize(
