@@ -31,13 +31,63 @@ DECIDED_ON = Field(
 )
 
 
-class LookAgain(RunInput):
+NONE = "none"
+GROUND_CHOICES = Literal[
+    "none",
+    "school_closure",
+    "early_years_closure",
+    "exceptional_personal_circumstances",
+    "absence_from_area",
+    "missed_appointment",
+]
+SETTING_TYPES = Literal[
+    "not recorded",
+    "mainstream_school",
+    "mainstream_school_with_resourced_provision",
+    "special_school",
+    "independent_special_school",
+    "post_16_institution",
+    "early_years_provider",
+    "other_institution",
+]
+GAP_REASONS = Literal[
+    "none",
+    "not_received_after_escalation",
+    "family_declined",
+    "adviser_has_no_involvement",
+    "appointment_not_kept",
+]
+
+
+class RecordsExceptions(RunInput):
+    """Fields every stage's form carries: a ground the coordinator judges made one limit
+    impractical to meet (Regs 5(4), 8(2), 10(4), 13(3)). Ground, limit and dates only:
+    the evidence goes in the case file (`ehcp exception record ... --evidence-file`)."""
+
+    exception_ground: GROUND_CHOICES = Field(
+        default="none",
+        title="Exception: ground",
+        description="Only if a ground made a time limit impractical to meet. The family is told.",
+    )
+    exception_limit: str | None = Field(
+        default=None,
+        title="Exception: limit it affects",
+        description="decision_to_assess, decision_not_to_issue, final_plan or advice:<key>",
+        max_length=80,
+    )
+    exception_from: date | None = Field(default=None, title="Exception: ground began on")
+    exception_to: date | None = Field(
+        default=None, title="Exception: ground ended on", description="Leave empty while it goes on."
+    )
+
+
+class LookAgain(RecordsExceptions):
     """Submit to make the case look again. Record decisions with `ehcp` or the API."""
 
     withdrawn_on: date | None = WITHDRAWN
 
 
-class DecideWhetherToAssess(RunInput):
+class DecideWhetherToAssess(RecordsExceptions):
     """Record the panel's decision whether to carry out an EHC needs assessment (due by week 6).
     Do not type names or reasons here: Prefect is not the case file."""
 
@@ -51,7 +101,7 @@ class DecideWhetherToAssess(RunInput):
     withdrawn_on: date | None = WITHDRAWN
 
 
-class DecideWhetherToIssue(RunInput):
+class DecideWhetherToIssue(RecordsExceptions):
     """Record the panel's decision whether to issue an EHC plan. A decision not to issue
     must be sent by week 16. Do not type names or reasons here."""
 
@@ -64,7 +114,7 @@ class DecideWhetherToIssue(RunInput):
     withdrawn_on: date | None = WITHDRAWN
 
 
-class ServeDraft(RunInput):
+class ServeDraft(RecordsExceptions):
     """Record the day the draft plan was served on the family: their 15 days start that day."""
 
     draft_served_on: date | None = Field(
@@ -75,15 +125,45 @@ class ServeDraft(RunInput):
     withdrawn_on: date | None = WITHDRAWN
 
 
-class NameSetting(RunInput):
-    """Record the school or setting to be named in section I. The final plan is issued once
-    the family's 15 days have ended."""
+class FinalisePlan(RecordsExceptions):
+    """After the draft: record the family's requests, section I and advice the plan goes
+    ahead without, then finalise. Finalising is the council's decision: it is refused
+    (and the refusal shown on the case's timeline) until the family's 15 days are over,
+    a requested meeting is held, the schools are consulted and no advice is outstanding
+    without a recorded reason. Nothing issues the plan by itself."""
 
+    requested_school: str | None = Field(
+        default=None,
+        title="School the family asked for",
+        description="Only the school's or institution's name (s.38(2)(b)); it must be consulted.",
+        max_length=200,
+    )
+    meeting_requested_on: date | None = Field(default=None, title="Family asked for a meeting on")
+    meeting_held_on: date | None = Field(default=None, title="Meeting held on")
     named_setting: str | None = Field(
         default=None,
-        title="School or setting to name",
-        description="The name of the school or setting only (it appears in section I).",
+        title="Section I: school or institution to name",
+        description="Its name only. Leave empty if section I names a type only.",
         max_length=200,
+    )
+    setting_type: SETTING_TYPES = Field(default="not recorded", title="Section I: type of institution")
+    setting_email: str | None = Field(
+        default=None,
+        title="Named institution's email",
+        description="Only if it was not consulted by email: the final plan's copy goes here.",
+        max_length=320,
+    )
+    advice_gap_key: str | None = Field(
+        default=None,
+        title="Go ahead without advice: request key",
+        description="The key of advice not received (e.g. health), only when the plan must go ahead.",
+        max_length=60,
+    )
+    advice_gap_reason: GAP_REASONS = Field(default="none", title="Go ahead without advice: why")
+    finalise_on: date | None = Field(
+        default=None,
+        title="Finalise the plan on",
+        description="The date of the council's decision to finalise. Leave empty to record the rest only.",
     )
     withdrawn_on: date | None = WITHDRAWN
 
@@ -92,7 +172,7 @@ FORM_FOR_STAGE: dict[str, type[RunInput]] = {
     "considering": DecideWhetherToAssess,
     "assessing": DecideWhetherToIssue,
     "drafting": ServeDraft,
-    "draft_served": NameSetting,
+    "draft_served": FinalisePlan,
 }
 
 
@@ -115,4 +195,6 @@ def entry_from(form: RunInput) -> CoordinatorEntry:
     values = form.model_dump(exclude_none=True)
     chosen = values.pop("decision", NOT_DECIDED)
     decision = None if chosen == NOT_DECIDED else DECISION_CHOSEN[chosen]
+    # The forms' "nothing chosen" words record nothing.
+    values = {key: value for key, value in values.items() if value not in (NONE, "not recorded")}
     return CoordinatorEntry(decision=decision, **values)

@@ -1,4 +1,11 @@
-"""Write templates/plan/draft_plan.docx, the Word template of the draft EHC plan.
+"""Write templates/plan/draft_plan.docx, the Word template of the working draft EHC plan.
+
+The working draft is what a caseworker drafts the plan from (the plan is the
+council's document, Regs 12(1)): a banner saying it is not for service, each
+section under its canonical heading (Heading 2, ehcp.domain.ehc_plan.SECTION_HEADINGS),
+the advisers' text as labelled extracts, gaps and drafting notes, and an empty
+paragraph for the council's words. The caseworker's edited file is read back by
+ehcp/documents/plan_reading.py, which refuses it while any of those remain.
 
 The committed .docx is the template; councils may restyle or reword it in Word.
 This script is how it was made, kept so the tags can be rebuilt from one readable
@@ -13,11 +20,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "plan" / "draft_plan.docx"
-GAP_RED = RGBColor(0xD4, 0x35, 0x1C)
+NOTE_RED = RGBColor(0xD4, 0x35, 0x1C)
+EXTRACT_GREY = RGBColor(0x50, 0x5A, 0x5F)
+# Style names; ehcp/documents/plan_reading.py refuses a file still holding EXTRACT text.
+WORKING_NOTE = "Working draft note"
+EXTRACT = "Advice extract"
 
 
 def build() -> Document:
@@ -25,7 +37,8 @@ def build() -> Document:
     normal = document.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
-    document.core_properties.title = "Draft EHC plan"
+    _styles(document)
+    document.core_properties.title = "Draft EHC plan (working draft)"
     document.core_properties.author = "{{ council.name }}"
 
     footer = document.sections[0].footer.paragraphs[0]
@@ -34,10 +47,10 @@ def build() -> Document:
 
     document.add_paragraph("{{ council.name }}").runs[0].bold = True
     document.add_heading("Draft Education, Health and Care (EHC) plan", level=0)
+    document.add_paragraph("{{ plan.working_draft_banner }}", style=WORKING_NOTE)
     note = document.add_paragraph(
         "This is a draft for your comments. Section I, the school or other institution, is left "
-        "blank until you have told us your preference and we have consulted it. Text in the sections "
-        "below is what each adviser told us; the council will agree the final wording with you."
+        "blank until you have told us your preference and we have consulted it."
     )
     note.runs[0].italic = True
 
@@ -63,34 +76,35 @@ def build() -> Document:
     )
     tag(document, "{%p endif %}")
 
+    document.add_heading("The plan", level=1)
     tag(document, "{%p for section in plan.sections %}")
-    document.add_heading("Section {{ section.code }}: {{ section.title }}", level=1)
+    # Exactly the canonical heading, as Heading 2: plan_reading finds each section by it.
+    document.add_heading("{{ section.heading }}", level=2)
+
+    tag(document, '{%p if section.code == "F" %}')
+    document.add_paragraph("{{ plan.provision_prompt }}", style=WORKING_NOTE)
+    tag(document, '{%p elif section.code == "I" %}')
+    document.add_paragraph("{{ plan.placement_prompt }}", style=WORKING_NOTE)
+    tag(document, '{%p elif section.code == "J" %}')
+    document.add_paragraph("{{ plan.personal_budget_prompt }}", style=WORKING_NOTE)
+    tag(document, "{%p endif %}")
 
     tag(document, "{%p for contribution in section.contributions %}")
-    document.add_heading("From {{ contribution.organisation }} ({{ contribution.role|words }})", level=2)
+    document.add_paragraph("{{ contribution.label }}", style=WORKING_NOTE)
     tag(document, "{%p for paragraph in contribution.text|paragraphs %}")
-    document.add_paragraph("{{ paragraph }}")
+    document.add_paragraph("{{ paragraph }}", style=EXTRACT)
     tag(document, "{%p endfor %}")
     tag(document, "{%p endfor %}")
 
     tag(document, "{%p for gap in section.gaps %}")
-    gap = document.add_paragraph().add_run(
+    document.add_paragraph(
         "GAP: advice from {{ gap.organisation }} ({{ gap.role|words }}) was due by "
-        "{{ gap.due_on|long_date }} and has not been received. This section is not complete until it is."
+        "{{ gap.due_on|long_date }} and has not been received. This section is not complete until it is.",
+        style=WORKING_NOTE,
     )
-    gap.bold, gap.font.color.rgb = True, GAP_RED
     tag(document, "{%p endfor %}")
 
-    tag(document, '{%p if section.code == "I" %}')
-    document.add_paragraph(
-        "Left blank in the draft. The school or other institution will be named in the final plan."
-    )
-    tag(document, '{%p elif section.code == "J" %}')
-    document.add_paragraph(
-        "You can ask for a personal budget for some of the provision in this plan. Tell us if you "
-        "would like one and we will discuss it with you before the plan is finalised."
-    )
-    tag(document, '{%p elif section.code == "K" %}')
+    tag(document, '{%p if section.code == "K" %}')
     document.add_paragraph("The advice and information gathered for the assessment:")
     tag(document, "{%p for item in plan.advice %}")
     document.add_paragraph(
@@ -99,13 +113,32 @@ def build() -> Document:
         style="List Bullet",
     )
     tag(document, "{%p endfor %}")
-    tag(document, "{%p elif not section.contributions and not section.gaps %}")
-    document.add_paragraph(
-        "No adviser wrote to this section. The council will complete it with you and your advisers."
+    tag(
+        document,
+        '{%p elif not section.contributions and not section.gaps and section.code not in ("I", "J") %}',
     )
+    document.add_paragraph("{{ plan.no_advice_prompt }}", style=WORKING_NOTE)
     tag(document, "{%p endif %}")
+    document.add_paragraph()  # the caseworker writes the section here, in the council's words
     tag(document, "{%p endfor %}")
     return document
+
+
+def _styles(document: Document) -> None:
+    """Two paragraph styles the caseworker sees at once and deletes: working notes (the
+    banner, extract labels, gaps, drafting notes) and the advisers' extracts themselves.
+    Enter at the end of either starts a Normal paragraph, for the council's own words."""
+    note = document.styles.add_style(WORKING_NOTE, WD_STYLE_TYPE.PARAGRAPH)
+    note.base_style = document.styles["Normal"]
+    note.font.bold = True
+    note.font.color.rgb = NOTE_RED
+    note.next_paragraph_style = document.styles["Normal"]
+    extract = document.styles.add_style(EXTRACT, WD_STYLE_TYPE.PARAGRAPH)
+    extract.base_style = document.styles["Normal"]
+    extract.font.italic = True
+    extract.font.color.rgb = EXTRACT_GREY
+    extract.paragraph_format.left_indent = Cm(1)
+    extract.next_paragraph_style = document.styles["Normal"]
 
 
 def tag(document: Document, text: str) -> None:

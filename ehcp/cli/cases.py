@@ -197,19 +197,6 @@ def consult_answer(
     )
 
 
-def name_setting(
-    ref: Ref, setting: Annotated[str, typer.Argument(help="The school or setting to name in section I.")]
-) -> None:
-    """Record the setting to be named; the final plan follows once the family's 15 days end."""
-    _record(
-        ref,
-        lambda session, **kw: crud.record_named_setting(
-            session, setting_name=setting, on=timesource.today(), **kw
-        ),
-        "named setting",
-    )
-
-
 def withdraw(ref: Ref, on: On) -> None:
     """Record that the family withdrew the request; the case closes with a notice."""
     _record(ref, lambda session, **kw: crud.withdraw(session, withdrawn_on=on.date(), **kw), "withdrawal")

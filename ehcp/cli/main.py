@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import cases, db, demo, documents, intake, mail
+from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
@@ -24,7 +24,10 @@ for command in (
     cases.draft_served,
     cases.consult,
     cases.consult_answer,
-    cases.name_setting,
+    finalising.requested_school,
+    finalising.meeting,
+    finalising.name_setting,
+    finalising.finalise,
     cases.withdraw,
     cases.nudge,
     cases.cases,
@@ -32,10 +35,13 @@ for command in (
     demo.demo,
 ):
     app.command()(command)
+cases.advice_app.command("gap")(finalising.advice_gap)
 app.add_typer(cases.advice_app, name="advice")
+app.add_typer(exceptions.app, name="exception")
 app.add_typer(intake.app, name="intake")
 app.add_typer(mail.app, name="mail")
 app.add_typer(documents.app, name="documents")
+app.add_typer(plan.app, name="plan")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import update
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +28,15 @@ from ehcp.db.models import (
     Child,
     Decision,
     FamilyContact,
+    OutboundMessage,
+    OutboxState,
+    PlanVersion,
     SettingConsultation,
     StatutoryException,
     id_of,
 )
 from ehcp.db.unit_of_work import commit
+from ehcp.domain import finalising
 from ehcp.domain.clock import Timeline
 from ehcp.domain.facts import (
     AdviceFacts,
@@ -42,12 +46,16 @@ from ehcp.domain.facts import (
     ExceptionFacts,
     IssueDecision,
     IssueOutcome,
+    SettingType,
 )
+from ehcp.domain.finalising import ADVICE_GAP_REASONS
+from ehcp.domain.grounds import ExceptionGround
 from ehcp.domain.stages import CaseStage, stage_of
-from ehcp.errors import InvalidInput
+from ehcp.errors import FieldError, InvalidInput
 from ehcp.text import words
 from ehcp.timesource import london_date
 
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 DECISION_SUBJECT = {"assessment": "whether to assess", "issue": "whether to issue a plan"}
 
 
@@ -76,14 +84,17 @@ def require_case(session: Session, *, ref: str) -> Case:
 def case_facts(session: Session, *, case: Case) -> CaseFacts:
     decisions = {row.kind: row for row in _rows(session, Decision, case)}
     advice = _rows(session, AdviceRequest, case)
-    advice_keys = {row.id: row.key for row in advice}
     assessment = decisions.get("assessment")
     issue = decisions.get("issue")
+    told = family_told_on(session, case=case)
+    assessment_told = told.get("decision_to_assess") or told.get("decision_not_to_assess")
     return CaseFacts(
         received_on=case.received_on,
         setting_calendar=case.setting_calendar,
         decision_to_assess=(
-            AssessmentDecision(decided_on=assessment.decided_on, outcome=assessment.outcome)
+            AssessmentDecision(
+                decided_on=assessment.decided_on, outcome=assessment.outcome, notified_on=assessment_told
+            )
             if assessment
             else None
         ),
@@ -95,29 +106,64 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
                 received_on=row.received_on,
                 existing_advice_accepted=row.existing_advice_accepted,
                 setting_calendar=row.setting_calendar,
+                gap_reason=row.gap_reason,
             )
             for row in advice
         ),
         decision_to_issue=(
-            IssueDecision(decided_on=issue.decided_on, outcome=issue.outcome) if issue else None
+            IssueDecision(
+                decided_on=issue.decided_on,
+                outcome=issue.outcome,
+                notified_on=told.get("decision_not_to_issue"),
+            )
+            if issue
+            else None
         ),
         draft_served_on=case.draft_served_on,
+        requested_school=case.requested_school,
+        meeting_requested_on=case.meeting_requested_on,
+        meeting_held_on=case.meeting_held_on,
         consultations=tuple(
-            ConsultationFacts(key=row.key, sent_on=row.sent_on, answered_on=row.answered_on)
+            ConsultationFacts(
+                key=row.key, sent_on=row.sent_on, answered_on=row.answered_on, setting_name=row.setting_name
+            )
             for row in _rows(session, SettingConsultation, case)
         ),
+        named_setting=case.named_setting,
+        named_setting_type=case.named_setting_type,
         final_issued_on=case.final_issued_on,
+        final_sent_on=told.get("final_plan") if case.final_issued_on else None,
         withdrawn_on=case.withdrawn_on,
         exceptions=tuple(
             ExceptionFacts(
-                ground=row.ground,
-                starts_on=row.starts_on,
-                ends_on=row.ends_on,
-                advice_key=advice_keys.get(row.advice_request_id),
+                ground=row.ground, limit_key=row.limit_key, starts_on=row.starts_on, ends_on=row.ends_on
             )
             for row in _rows(session, StatutoryException, case)
         ),
     )
+
+
+# The letters whose sending to the family meets a limit (Regs 5(1), 10(1), 13(2)).
+TELLS_THE_FAMILY = ("decision_to_assess", "decision_not_to_assess", "decision_not_to_issue", "final_plan")
+
+
+def family_told_on(session: Session, *, case: Case) -> dict[str, date]:
+    """For each letter that meets a limit, the London day it was first sent to the family.
+
+    A limit on the council is a duty to notify or send, so it is met when the family is
+    told, not when the panel decided: a decision recorded late keeps its own date in the
+    chronology but is judged by the day its letter went out."""
+    rows = session.exec(
+        select(OutboundMessage.purpose, func.min(OutboundMessage.sent_at))
+        .where(
+            OutboundMessage.case_id == case.id,
+            col(OutboundMessage.purpose).in_(TELLS_THE_FAMILY),
+            OutboundMessage.recipient_role == "family",
+            OutboundMessage.state == OutboxState.SENT,
+        )
+        .group_by(col(OutboundMessage.purpose))
+    ).all()
+    return {purpose: london_date(sent_at) for purpose, sent_at in rows if sent_at is not None}
 
 
 def case_timeline(session: Session, *, case: Case, council: Council, today: date) -> Timeline:
@@ -313,15 +359,36 @@ def record_exception(
     council: Council,
     now: datetime,
     actor: str,
+    evidence_path: str | None = None,
 ) -> StatutoryException:
+    """Record the coordinator's judgement that a ground made one limit impractical to meet.
+
+    Refused, naming the field, when the limit's regulation does not list the ground, the
+    limit has not started or is not statutory, or the ground's dates fall outside the
+    limit's run (from its start to its due date)."""
     facts = case_facts(session, case=case)
-    new = exception.model_dump(include={"ground", "starts_on", "ends_on", "advice_key"})
+    _not_future("starts_on", exception.starts_on, now)
+    _not_future("ends_on", exception.ends_on, now)
+    new = exception.model_dump(include={"ground", "limit_key", "starts_on", "ends_on"})
     proposed = _validated(**_with(facts, exceptions=[*(e.model_dump() for e in facts.exceptions), new]))
+    timeline = _timeline(facts, council, london_date(now))
+    limit = next((item for item in timeline.limits if item.key == exception.limit_key), None)
+    if limit is None or not limit.statutory or limit.starts_on is None or limit.due_on is None:
+        raise InvalidInput.one("limit_key", f"limit {exception.limit_key!r} is not a running statutory limit")
+    if exception.starts_on > limit.due_on:
+        raise InvalidInput.one(
+            "starts_on", f"the ground began after the limit fell due ({limit.due_on}): it did not cause it"
+        )
+    if exception.ends_on is not None and exception.ends_on < limit.starts_on:
+        raise InvalidInput.one(
+            "ends_on", f"the ground ended before the limit began ({limit.starts_on}): it did not cause it"
+        )
+    new_facts = proposed.exceptions[-1]
     advice_id = None
-    if exception.advice_key is not None:
+    if new_facts.advice_key is not None:
         advice_id = session.exec(
             select(AdviceRequest.id).where(
-                AdviceRequest.case_id == case.id, AdviceRequest.key == exception.advice_key
+                AdviceRequest.case_id == case.id, AdviceRequest.key == new_facts.advice_key
             )
         ).one()
     row = StatutoryException(
@@ -329,7 +396,9 @@ def record_exception(
         advice_request_id=advice_id,
         recorded_by=actor,
         recorded_at=now,
-        **exception.model_dump(exclude={"advice_key"}),
+        evidence_path=evidence_path,
+        **exception.model_dump(exclude={"evidence_note"}),
+        evidence_note=exception.evidence_note or "",
     )
     session.add(row)
     _commit_change(
@@ -341,9 +410,60 @@ def record_exception(
         occurred_on=exception.starts_on,
         actor=actor,
         now=now,
-        summary=f"Exception recorded: {words(exception.ground)} from {exception.starts_on}"
-        + (f" to {exception.ends_on}." if exception.ends_on else " (continuing)."),
-        detail={"ground": exception.ground.value, "advice_key": exception.advice_key},
+        summary=f"Exception recorded against {limit.title.lower()} ({limit.basis}): "
+        f"{words(exception.ground)} from {exception.starts_on}"
+        + (f" to {exception.ends_on}." if exception.ends_on else " (continuing).")
+        + f" Recorded by {actor}.",
+        detail={"ground": exception.ground.value, "limit_key": exception.limit_key},
+    )
+    return row
+
+
+def end_exception(
+    session: Session,
+    *,
+    case: Case,
+    ground: ExceptionGround,
+    limit_key: str,
+    ends_on: date,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> StatutoryException:
+    """Record the day a continuing ground ended."""
+    row = session.exec(
+        select(StatutoryException).where(
+            StatutoryException.case_id == case.id,
+            StatutoryException.ground == ground,
+            StatutoryException.limit_key == limit_key,
+            col(StatutoryException.ends_on).is_(None),
+        )
+    ).first()
+    if row is None:
+        raise InvalidInput.one("ground", f"no continuing {words(ground)} exception against {limit_key!r}")
+    _not_future("ends_on", ends_on, now)
+    facts = case_facts(session, case=case)
+    exceptions = [
+        {**item.model_dump(), "ends_on": ends_on}
+        if (item.ground, item.limit_key, item.starts_on, item.ends_on)
+        == (ground, limit_key, row.starts_on, None)
+        else item.model_dump()
+        for item in facts.exceptions
+    ]
+    proposed = _as_field("ends_on", **_with(facts, exceptions=exceptions))
+    row.ends_on = ends_on
+    session.add(row)
+    _commit_change(
+        session,
+        case=case,
+        facts=proposed,
+        council=council,
+        kind="exception_ended",
+        occurred_on=ends_on,
+        actor=actor,
+        now=now,
+        summary=f"Exception ({words(ground)}, against {limit_key}) ended on {ends_on}. Recorded by {actor}.",
+        detail={"ground": ground.value, "limit_key": limit_key},
     )
     return row
 
@@ -359,6 +479,23 @@ def record_draft_served(
     if issue is None or issue.outcome is not IssueOutcome.ISSUE:
         raise InvalidInput.one("served_on", "a draft plan is served after the decision to issue a plan")
     proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
+    # Only the caseworker's own version is served (Regs 12(1): the council sets out each
+    # section): never the generated working draft. It must exist on the day it is served.
+    version = session.exec(
+        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
+    ).first()
+    if version is None:
+        raise InvalidInput.one(
+            "served_on",
+            "upload the caseworker's version of the plan first (`ehcp plan upload`): it is what is served",
+        )
+    if served_on < london_date(version.uploaded_at):
+        raise InvalidInput.one(
+            "served_on",
+            f"version {version.number} was uploaded on {london_date(version.uploaded_at)}, after {served_on}",
+        )
+    version.served_on = served_on
+    session.add(version)
     case.draft_served_on = served_on
     _commit_change(
         session,
@@ -448,49 +585,204 @@ def record_consultation_answer(
 
 
 def record_named_setting(
-    session: Session, *, case: Case, setting_name: str, on: date, council: Council, now: datetime, actor: str
+    session: Session,
+    *,
+    case: Case,
+    setting_name: str | None,
+    setting_type: SettingType,
+    on: date,
+    council: Council,
+    now: datetime,
+    actor: str,
+    setting_email: str | None = None,
 ) -> Case:
+    """What section I will say: the institution and its type, or the type alone (s.40(2)).
+    The final plan's copy goes to the institution (Regs 13(2)(b)): to `setting_email`, or
+    else the address its consultation was sent to."""
     facts = case_facts(session, case=case)
     if facts.draft_served_on is None:
         raise InvalidInput.one("setting_name", "a setting is named after the draft plan is served")
-    if not setting_name.strip():
-        raise InvalidInput.one("setting_name", "give the name of the school or setting")
-    case.named_setting = setting_name.strip()
+    name = (setting_name or "").strip() or None
+    if setting_email is not None:
+        try:
+            setting_email = str(_EMAIL.validate_python(setting_email.strip()))
+        except ValidationError as error:
+            raise InvalidInput.one("setting_email", "not a valid email address") from error
+    if name is not None and setting_email is None:
+        consulted = session.exec(
+            select(SettingConsultation.contact_email).where(
+                SettingConsultation.case_id == case.id, SettingConsultation.setting_name == name
+            )
+        ).first()
+        if consulted is None:
+            raise InvalidInput.one(
+                "setting_email", "give the named institution's email: no consultation was sent to it"
+            )
+    proposed = _as_field("setting_name", **_with(facts, named_setting=name, named_setting_type=setting_type))
+    case.named_setting, case.named_setting_type, case.named_setting_email = name, setting_type, setting_email
     _commit_change(
         session,
         case=case,
-        facts=facts,
+        facts=proposed,
         council=council,
         kind="setting_named",
         occurred_on=on,
         actor=actor,
         now=now,
-        summary="School or setting to be named in section I recorded.",
+        summary=f"Section I recorded: {words(setting_type)}"
+        + (" (institution named)." if name else " (type only)."),
+        detail={"setting_type": setting_type.value},
+    )
+    return case
+
+
+def record_requested_school(
+    session: Session, *, case: Case, school: str, on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    """s.38(2)(b): the school or institution the family asked to be named. It must be
+    consulted (s.39(2)) before the plan is finalised."""
+    facts = case_facts(session, case=case)
+    if facts.draft_served_on is None:
+        raise InvalidInput.one("school", "the family asks for a school once the draft plan is served")
+    _not_future("on", on, now)
+    name = school.strip()
+    if not name:
+        raise InvalidInput.one("school", "give the name of the school or institution")
+    proposed = _as_field("school", **_with(facts, requested_school=name))
+    case.requested_school = name
+    _commit_change(
+        session,
+        case=case,
+        facts=proposed,
+        council=council,
+        kind="school_requested",
+        occurred_on=on,
+        actor=actor,
+        now=now,
+        summary="The family asked for a particular school or institution to be named (s.38(2)(b)).",
         detail={},
     )
     return case
 
 
-def record_final_issued(
-    session: Session, *, case: Case, issued_on: date, council: Council, now: datetime, actor: str
+def record_meeting(
+    session: Session,
+    *,
+    case: Case,
+    requested_on: date | None = None,
+    held_on: date | None = None,
+    council: Council,
+    now: datetime,
+    actor: str,
 ) -> Case:
+    """Regs 13(1)(a)(ii): the family may require a meeting with an officer about the draft;
+    the plan is not finalised until it has been held."""
     facts = case_facts(session, case=case)
-    if facts.final_issued_on is not None:
-        raise InvalidInput.one("issued_on", f"the final plan was already issued on {facts.final_issued_on}")
-    _not_future("issued_on", issued_on, now)
-    proposed = _as_field("issued_on", **_with(facts, final_issued_on=issued_on))
-    case.final_issued_on = issued_on
+    _not_future("requested_on", requested_on, now)
+    _not_future("held_on", held_on, now)
+    if requested_on is None and held_on is None:
+        raise InvalidInput.one("requested_on", "give the day the meeting was asked for or held")
+    changes: dict[str, Any] = {}
+    if requested_on is not None:
+        changes["meeting_requested_on"] = requested_on
+    if held_on is not None:
+        changes["meeting_held_on"] = held_on
+    proposed = _as_field("held_on" if held_on else "requested_on", **_with(facts, **changes))
+    case.meeting_requested_on = proposed.meeting_requested_on
+    case.meeting_held_on = proposed.meeting_held_on
+    held = held_on is not None
+    _commit_change(
+        session,
+        case=case,
+        facts=proposed,
+        council=council,
+        kind="meeting_held" if held else "meeting_requested",
+        occurred_on=held_on or requested_on or london_date(now),
+        actor=actor,
+        now=now,
+        summary="Meeting with the family about the draft plan held."
+        if held
+        else "The family asked for a meeting about the draft plan (Regs 13(1)(a)(ii)).",
+        detail={},
+    )
+    return case
+
+
+def record_advice_gap(
+    session: Session, *, case: Case, key: str, reason: str, council: Council, now: datetime, actor: str
+) -> AdviceRequest:
+    """The coordinator records why the plan goes ahead without advice it sought (the
+    family is told, in the words finalising.ADVICE_GAP_WORDS gives the reason)."""
+    if reason not in ADVICE_GAP_REASONS:
+        raise InvalidInput.one("reason", f"one of: {', '.join(ADVICE_GAP_REASONS)}")
+    row = session.exec(
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == key)
+    ).first()
+    if row is None:
+        raise InvalidInput.one("key", f"no advice request {key!r} on case {case.ref}")
+    if row.received_on is not None:
+        raise InvalidInput.one("key", f"advice {key!r} was received on {row.received_on}")
+    facts = case_facts(session, case=case)
+    advice = [
+        {**item.model_dump(), "gap_reason": reason} if item.key == key else item.model_dump()
+        for item in facts.advice
+    ]
+    proposed = _as_field("reason", **_with(facts, advice=advice))
+    row.gap_reason = reason
+    session.add(row)
+    _commit_change(
+        session,
+        case=case,
+        facts=proposed,
+        council=council,
+        kind="advice_gap_recorded",
+        occurred_on=london_date(now),
+        actor=actor,
+        now=now,
+        summary=f"Going ahead without advice {key!r}: {words(reason)}. The family is told.",
+        detail={"key": key, "reason": reason},
+    )
+    return row
+
+
+def finalise_plan(
+    session: Session, *, case: Case, on: date, council: Council, now: datetime, actor: str
+) -> Case:
+    """The council's decision to finalise the plan: refused with every reason it may not
+    yet (see domain/finalising.py). The final plan is then drafted and sent; the 20-week
+    limit is met on the day it reaches the family."""
+    facts = case_facts(session, case=case)
+    _not_future("on", on, now)
+    timeline = _timeline(facts, council, london_date(now))
+    blockers = finalising.blockers(facts, timeline=timeline, on=on)
+    refusals = [FieldError(item.field, item.reason) for item in blockers]
+    if "health" not in council.considering_notice:
+        refusals.append(
+            FieldError(
+                "council", "no ICB configured (considering_notice.health); Regs 13(2)(c) sends it the plan"
+            )
+        )
+    latest = session.exec(
+        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
+    ).first()
+    if latest is None or facts.draft_served_on is None:
+        refusals.append(FieldError("plan", "no caseworker's version of the plan has been served"))
+    if refusals:
+        raise InvalidInput(refusals)
+    proposed = _as_field("on", **_with(facts, final_issued_on=on))
+    case.final_issued_on = on
     _commit_change(
         session,
         case=case,
         facts=proposed,
         council=council,
         kind="final_plan_issued",
-        occurred_on=issued_on,
+        occurred_on=on,
         actor=actor,
         now=now,
-        summary="Final EHC plan issued to the family, the named setting and the ICB.",
-        detail={},
+        summary=f"The council finalised the EHC plan (version {latest.number if latest else '-'}). "
+        f"Recorded by {actor}; it goes to the family, the named institution and the ICB.",
+        detail={"plan_version": latest.number if latest else None},
     )
     return case
 

@@ -120,9 +120,16 @@ class ConsultationIn(_Input):
 
 
 class ExceptionIn(_Input):
+    """A ground recorded against one limit. The evidence is internal (a note, or a file kept
+    in the document store); what the family reads is `family_explanation` and the ground's
+    plain words."""
+
     ground: ExceptionGround
+    limit_key: str = Field(
+        max_length=80,
+        pattern=r"^(decision_to_assess|decision_not_to_issue|final_plan|advice:[a-z0-9][a-z0-9-]*)$",
+    )
     starts_on: date
     ends_on: date | None = None
-    advice_key: str | None = None
-    evidence_note: str = Field(min_length=1)
-    family_explanation: str | None = None
+    evidence_note: str | None = Field(default=None, max_length=5000)
+    family_explanation: str | None = Field(default=None, max_length=2000)

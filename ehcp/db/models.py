@@ -60,6 +60,14 @@ class Case(SQLModel, table=True):
     setting_email: str | None = Field(default=None, max_length=320)
     setting_calendar: str | None = Field(default=None, max_length=60)
     named_setting: str | None = Field(default=None, max_length=200)  # section I of the final plan
+    named_setting_type: str | None = Field(default=None, max_length=60)  # a domain SettingType
+    # Where the final plan's copy goes when no consultation row has the named setting's address.
+    named_setting_email: str | None = Field(default=None, max_length=320)
+    # s.38(2)(b): the school the family asked to be named; shown to the caseworker.
+    requested_school: str | None = Field(default=None, max_length=200)
+    # Regs 13(1)(a)(ii): a meeting the family required about the draft, and when it was held.
+    meeting_requested_on: date | None = None
+    meeting_held_on: date | None = None
     # Statutory dates, derived from received_on by the clock; stored so that
     # reports and the sweep can query them.
     decide_to_assess_by: date
@@ -67,6 +75,8 @@ class Case(SQLModel, table=True):
     draft_target_by: date
     final_plan_by: date
     draft_served_on: date | None = None
+    # The council's decision to finalise. When the plan reached the family (the day
+    # Regs 13(2)'s limit is met on) is read from the outbox, like every notice's.
     final_issued_on: date | None = None
     withdrawn_on: date | None = None
     closed_on: date | None = None
@@ -149,6 +159,8 @@ class AdviceRequest(SQLModel, table=True):
     due_on: date
     received_on: date | None = None
     existing_advice_accepted: bool = False
+    # Why the plan goes ahead without this advice (a finalising.ADVICE_GAP_REASONS code).
+    gap_reason: str | None = Field(default=None, max_length=60)
     internal_note: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -162,7 +174,7 @@ class Decision(SQLModel, table=True):
     case_id: int = _case_fk()
     kind: str = Field(max_length=20)  # "assessment" or "issue"
     outcome: str = Field(max_length=20)
-    decided_on: date
+    decided_on: date  # the day the panel decided; the letter's sending is in the outbox
     reasons: str | None = Field(default=None, sa_column=Column(Text))  # family-facing
     internal_note: str | None = Field(default=None, sa_column=Column(Text))
     recorded_by: str = Field(max_length=100)
@@ -177,10 +189,13 @@ class StatutoryException(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = _case_fk()
     ground: str = Field(max_length=40)
+    # The one limit the coordinator judged this ground made impractical to meet.
+    limit_key: str = Field(max_length=80)
     starts_on: date
     ends_on: date | None = None
     advice_request_id: int | None = Field(default=None, foreign_key="advice_request.id")
     evidence_note: str = Field(sa_column=Column(Text, nullable=False))  # internal
+    evidence_path: str | None = Field(default=None, max_length=500)  # a file kept in the store
     family_explanation: str | None = Field(default=None, sa_column=Column(Text))
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = _instant()
@@ -332,3 +347,24 @@ class CaseNote(SQLModel, table=True):
     author: str = Field(max_length=100)
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = _instant()
+
+
+class PlanVersion(SQLModel, table=True):
+    """A version of the EHC plan as the caseworker wrote it: their Word file, uploaded and
+    read back section by section (ehcp/db/plan_versions.py). Numbered 1, 2, ... per case;
+    the file is kept in the document store. `served_on` is set when a version is served."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_plan_version_case_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _case_fk()
+    number: int
+    # Section code ("A" ... "K") -> the council's text for it; family-facing.
+    sections: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sha256: str = Field(max_length=64)
+    storage_path: str = Field(max_length=500)
+    file_name: str = Field(max_length=200)  # as uploaded, made safe
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: datetime = _instant()
+    served_on: date | None = None

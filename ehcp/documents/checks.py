@@ -22,7 +22,7 @@ from jinja2 import Environment, nodes
 from pydantic import BaseModel
 
 from ehcp.documents.context import DocumentContext
-from ehcp.documents.kinds import KINDS
+from ehcp.documents.kinds import TEMPLATED as KINDS
 from ehcp.rendering import TEMPLATES, environment
 
 # Names Jinja provides inside templates besides the context.

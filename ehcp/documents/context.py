@@ -19,6 +19,7 @@ from ehcp.documents.family_safe import AdviceView, ExceptionView, FamilyView
 from ehcp.documents.kinds import DocumentKind
 from ehcp.domain.appeals import AFTER_MEDIATION_CERTIFICATE_MONTHS, APPEAL_MONTHS, appeal_by
 from ehcp.domain.ehc_plan import EhcPlan, build_plan
+from ehcp.domain.planner import parse_exception_subject
 
 
 class MissingSubject(LookupError):
@@ -102,13 +103,18 @@ def document_context(
         if advice is None:
             raise MissingSubject(f"case {view.case_ref} has no advice request {subject!r}")
     if kind.subject == "exception":
-        ground, _, starts = (subject or "").partition(":")
+        ground, starts, limit_key = parse_exception_subject(subject or "")
         exception = next(
-            (item for item in view.exceptions if item.code == ground and str(item.starts_on) == starts), None
+            (
+                item
+                for item in view.exceptions
+                if (item.code, str(item.starts_on), item.limit_key) == (ground, starts, limit_key)
+            ),
+            None,
         )
         if exception is None:
             raise MissingSubject(f"case {view.case_ref} has no exception {subject!r}")
-    if kind.name in ("draft_plan", "final_plan"):
+    if kind.name in ("working_draft", "final_plan"):
         plan = build_plan(view, final=kind.name == "final_plan", on=dated_on)
     return DocumentContext(
         case=view,

@@ -8,6 +8,7 @@ marked note in every one of those and searches the rendered view for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -21,11 +22,19 @@ from ehcp.db.models import (
     Child,
     Decision,
     FamilyContact,
+    PlanVersion,
     StatutoryException,
 )
 from ehcp.domain.advice_sections import Section, sections_for
 from ehcp.domain.clock import Timeline
-from ehcp.domain.grounds import FAMILY_WORDS, GROUND_REGULATIONS, ExceptionGround
+from ehcp.domain.grounds import (
+    FAMILY_WORDS,
+    GROUND_REGULATIONS,
+    ExceptionGround,
+    grounds_for_limit,
+    limit_in_family_words,
+)
+from ehcp.domain.roles import BOUND_BY_REGS_8, ContributorRole
 
 
 class _View(BaseModel):
@@ -58,6 +67,13 @@ class AdviceView(_View):
         """The plan sections this adviser's role informs."""
         return sections_for(self.role)
 
+    @property
+    def bound_by_regs8(self) -> bool:
+        """Whether Regs 8(1)'s 6 weeks binds this adviser (health, social care), so its
+        request may state that duty and the Regs 8(2) exceptions; the school, the EP
+        service, the family and other advisers are asked for a date, not told of a duty."""
+        return ContributorRole(self.role) in BOUND_BY_REGS_8
+
 
 class DecisionView(_View):
     kind: str
@@ -70,6 +86,8 @@ class ExceptionView(_View):
     code: str  # the ground's key, as in the exception_notice_letter kind
     ground: str  # the ground in plain words, for a family
     regulations: str  # where the law provides the ground, e.g. "Regs 8(2)"
+    limit_key: str  # the one time limit it affects
+    limit: str  # and that limit in plain words
     starts_on: date
     ends_on: date | None
     explanation: str | None  # written for the family; the evidence note is not here
@@ -93,6 +111,9 @@ class FamilyView(_View):
     decisions: tuple[DecisionView, ...]
     advice: tuple[AdviceView, ...]
     exceptions: tuple[ExceptionView, ...]
+    # The caseworker's latest version of the plan, section by section (the council's words).
+    council_text: dict[str, str] | None = None
+    plan_version: int | None = None
 
     @property
     def assessment_decision(self) -> DecisionView | None:
@@ -127,7 +148,12 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         .where(StatutoryException.case_id == case.id)
         .order_by(col(StatutoryException.id))
     ).all()
+    latest = session.exec(
+        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
+    ).first()
     return FamilyView(
+        council_text=dict(latest.sections) if latest else None,
+        plan_version=latest.number if latest else None,
         case_ref=case.ref,
         council=council.name,
         send_team_email=str(council.send_team.email),
@@ -168,7 +194,9 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
             ExceptionView(
                 code=row.ground,
                 ground=FAMILY_WORDS[ExceptionGround(row.ground)],
-                regulations=GROUND_REGULATIONS[ExceptionGround(row.ground)],
+                regulations=_regulation(row.limit_key, ExceptionGround(row.ground)),
+                limit_key=row.limit_key,
+                limit=limit_in_family_words(row.limit_key, _adviser_name(advice, row.advice_request_id)),
                 starts_on=row.starts_on,
                 ends_on=row.ends_on,
                 explanation=row.family_explanation,
@@ -176,3 +204,13 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
             for row in exceptions
         ),
     )
+
+
+def _adviser_name(advice: Sequence[AdviceRequest], advice_request_id: int | None) -> str | None:
+    return next((row.organisation for row in advice if row.id == advice_request_id), None)
+
+
+def _regulation(limit_key: str, ground: ExceptionGround) -> str:
+    """The regulation that lists the ground for the limit it was recorded against."""
+    listed = grounds_for_limit(limit_key)
+    return listed[1] if listed is not None else GROUND_REGULATIONS[ground]

@@ -24,6 +24,7 @@ class DocumentKind:
     format: Literal["pdf", "docx"]
     audience: Literal["family", "professional"]
     subject: Literal["advice", "exception"] | None = None  # what the part after ':' names
+    generated: bool = True  # rendered from a template; False: a file a person gave us
 
     @property
     def media_type(self) -> str:
@@ -61,7 +62,15 @@ KINDS: dict[str, DocumentKind] = {
         ),
         _letter("decision_not_to_issue_letter", "Decision not to issue an EHC plan"),
         _letter("draft_plan_letter", "Your child's draft EHC plan"),
-        DocumentKind("draft_plan", "Draft EHC plan", "plan/draft_plan.docx", "docx", "family"),
+        # The generated working draft, for the caseworker to write the plan from: never served.
+        DocumentKind(
+            "working_draft", "Working draft EHC plan", "plan/draft_plan.docx", "docx", "professional"
+        ),
+        # The draft served on the family: the caseworker's uploaded version, never generated
+        # (see ehcp/db/plan_versions.py); its "template" is that upload.
+        DocumentKind(
+            "draft_plan", "Draft EHC plan", "uploaded caseworker's version", "docx", "family", generated=False
+        ),
         _letter("final_plan_letter", "Your child's final EHC plan"),
         DocumentKind("final_plan", "EHC plan", "plan/final_plan.html", "pdf", "family"),
         _letter(
@@ -71,6 +80,10 @@ KINDS: dict[str, DocumentKind] = {
         ),
     )
 }
+
+
+# The kinds rendered from templates/ (checked at start-up and by the golden tests).
+TEMPLATED: dict[str, DocumentKind] = {name: kind for name, kind in KINDS.items() if kind.generated}
 
 
 def parse(kind: str) -> tuple[DocumentKind, str | None]:

@@ -99,7 +99,9 @@ def sample_view() -> FamilyView:
             ExceptionView(
                 code="exceptional_personal_circumstances",
                 ground="exceptional personal circumstances affecting your child or your family",
-                regulations="Regs 5(4), 10(4), 13(3); Regs 8(2)",
+                regulations="Regs 13(3)",
+                limit_key="final_plan",
+                limit="the 20-week time limit for issuing the final EHC plan",
                 starts_on=date(2026, 3, 2),
                 ends_on=date(2026, 3, 13),
                 explanation="Robin was in hospital for two weeks.",
@@ -136,7 +138,7 @@ def sample_subject(kind_name: str) -> str | None:
     if kind.subject == "advice":
         return "health"
     if kind.subject == "exception":
-        return "exceptional_personal_circumstances:2026-03-02"
+        return "exceptional_personal_circumstances:2026-03-02:final_plan"
     return None
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud
-from ehcp.db.models import Case, Document, id_of
+from ehcp.db.models import Case, Document, PlanVersion, id_of
 from ehcp.documents.context import council_details, document_context
 from ehcp.documents.family_safe import family_view
 from ehcp.documents.kinds import parse
@@ -40,13 +40,27 @@ def documents_of(session: Session, *, case: Case) -> list[Document]:
 def produce(
     session: Session, *, case: Case, kind: str, council: Council, timeline: Timeline, dated_on: date
 ) -> bytes:
-    """The document's bytes, rendered from the family-safe view of the case as it is now."""
+    """The document's bytes, rendered from the family-safe view of the case as it is now.
+    The served draft is the caseworker's own served version, byte for byte."""
     found, subject = parse(kind)
+    if found.name == "draft_plan":
+        return served_version_bytes(session, case=case)
     view = family_view(session, case=case, council=council, timeline=timeline)
     context = document_context(
         view, council=council_details(council), kind=found, subject=subject, dated_on=dated_on
     )
     return render(found, context)
+
+
+def served_version_bytes(session: Session, *, case: Case) -> bytes:
+    version = session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.case_id == case.id, col(PlanVersion.served_on).is_not(None))
+        .order_by(col(PlanVersion.number).desc())
+    ).first()
+    if version is None:
+        raise LookupError(f"case {case.ref} has no served version of the plan")
+    return Path(version.storage_path).read_bytes()
 
 
 def draft(

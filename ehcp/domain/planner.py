@@ -193,12 +193,14 @@ def plan(
     if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
         send_letter("decision_not_to_issue", (*context.family, *TOLD_OF_NOT_ISSUING))
     elif (issue is not None or facts.draft_served_on is not None) and facts.withdrawn_on is None:
-        draft("draft_plan")
+        # The working draft is for the caseworker to write the council's plan from (Regs 12).
+        draft("working_draft")
         if facts.draft_served_on is None:
-            send("draft_ready", ("send_team",))
+            send("draft_ready", ("send_team",), attach=("working_draft",))
 
     if facts.draft_served_on is not None:
         comments_end = timeline.due_on("family_comments")
+        draft("draft_plan")  # the caseworker's served version
         draft("draft_plan_letter")
         send("draft_plan", context.family, comments_end, attach=("draft_plan_letter", "draft_plan"))
         for consultation in facts.consultations:

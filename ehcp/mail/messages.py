@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 from ehcp.council.config import Council
 from ehcp.db.models import AdviceRequest, Case, FamilyContact, OutboundMessage, StatutoryException, id_of
 from ehcp.domain.clock import Timeline
-from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround
-from ehcp.domain.planner import Message
+from ehcp.domain.finalising import ADVICE_GAP_WORDS
+from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround, limit_in_family_words
+from ehcp.domain.planner import Message, parse_exception_subject
 from ehcp.domain.roles import ContributorRole
 from ehcp.portal.tokens import advice_link
 from ehcp.settings import Settings
@@ -82,6 +83,8 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
 
         if case.named_setting is None:
             return None
+        if case.named_setting_email:
+            return Address(case.named_setting_email, case.named_setting, "named_setting")
         row = session.exec(
             select(SettingConsultation).where(
                 SettingConsultation.case_id == case.id,
@@ -104,6 +107,7 @@ def base_context(case: Case, council: Council, timeline: Timeline) -> dict[str, 
         "send_team_email": council.send_team.email,
         "received_on": case.received_on,
         "decide_by": timeline.limit("decision_to_assess").due_on,
+        "decide_issue_by": timeline.limit("decision_not_to_issue").due_on,
         "draft_target_by": timeline.limit("draft_plan_target").due_on,
         "final_by": timeline.limit("final_plan").due_on,
         "named_setting": case.named_setting or "",
@@ -135,6 +139,12 @@ def context(
             extra["portal_url"] = advice_link(id_of(advice), advice_due_on=advice.due_on, settings=settings)
         if message.purpose == "advice_received":
             extra["advice_received_on"] = advice.received_on
+    if advice is not None and message.purpose == "proceeding_without_advice":
+        extra |= {
+            "role": words(advice.role),
+            "organisation": advice.organisation,
+            "gap_reason": ADVICE_GAP_WORDS.get(advice.gap_reason or "", ""),
+        }
     if message.purpose in ("advice_status", "advice_complete"):
         extra |= _advice_lists(session, case)
     if message.purpose in ("limit_warning", "limit_breached"):
@@ -178,14 +188,16 @@ def _about(message: Message) -> str:
 
 
 def _exception(session: Session, case: Case, about: str) -> dict[str, Any]:
-    ground, _, starts = about.partition(":")
+    ground, starts, limit_key = parse_exception_subject(about)
     row = session.exec(
         select(StatutoryException).where(
             StatutoryException.case_id == case.id,
             StatutoryException.ground == ground,
             StatutoryException.starts_on == date.fromisoformat(starts),
+            StatutoryException.limit_key == limit_key,
         )
     ).first()
+    adviser = _advice(session, case, limit_key.partition(":")[2]) if limit_key.startswith("advice:") else None
     # The family sees the explanation written for them, or the ground in plain words;
     # never the evidence note, which is internal.
     explanation = row.family_explanation if row is not None and row.family_explanation else ""
@@ -193,6 +205,7 @@ def _exception(session: Session, case: Case, about: str) -> dict[str, Any]:
         "exception_ground": FAMILY_WORDS[ExceptionGround(ground)],
         "exception_explanation": explanation,
         "exception_starts_on": date.fromisoformat(starts),
+        "exception_limit": limit_in_family_words(limit_key, adviser.organisation if adviser else None),
     }
 
 

@@ -17,7 +17,7 @@ from ehcp import documents, timesource
 from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn
-from ehcp.db.models import Case, FamilyContact, OutboundMessage, SettingConsultation, id_of
+from ehcp.db.models import Case, FamilyContact, OutboundMessage, id_of
 from ehcp.domain.clock import Timeline
 from ehcp.domain.planner import CaseContext, Plan, plan
 from ehcp.domain.roles import ContributorRole
@@ -170,9 +170,6 @@ def _perform(
                 detail={"purpose": message.purpose, "recipient": address.role, "key": message.key(case.ref)},
             )
             did.append(f"queued {message.purpose} to {address.role}")
-    if current.work.issue_final:
-        crud.record_final_issued(session, case=case, issued_on=today, council=council, now=now, actor=ACTOR)
-        did.append("issued the final plan")
     return did
 
 
@@ -187,22 +184,12 @@ def _context(session: Session, case: Case, council: Council) -> CaseContext:
         notice_parties=tuple(sorted(council.considering_notice)),
         advisers=tuple(council.advisers),
         named_setting=case.named_setting,
-        named_setting_reachable=_named_setting_consultation(session, case) is not None,
+        named_setting_reachable=messages.address(session, case, council, "named_setting") is not None,
         ladder=council.ladder,
         managers=tuple(council.managers),
         contacts=tuple(council.contacts),
         failed_messages=_failed_messages(session, case),
     )
-
-
-def _named_setting_consultation(session: Session, case: Case) -> SettingConsultation | None:
-    if case.named_setting is None:
-        return None
-    return session.exec(
-        select(SettingConsultation).where(
-            SettingConsultation.case_id == case.id, SettingConsultation.setting_name == case.named_setting
-        )
-    ).first()
 
 
 def _primary_family(session: Session, case: Case) -> FamilyContact | None:

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from ehcp.council.config import Council
 from ehcp.db import crud, runs
-from ehcp.db.inputs import PanelDecision
+from ehcp.db.inputs import ExceptionIn, PanelDecision
 from ehcp.db.models import Case
 from ehcp.db.unit_of_work import unit_of_work
+from ehcp.domain.facts import SettingType
+from ehcp.domain.grounds import ExceptionGround
 from ehcp.errors import InvalidInput
 from ehcp.text import words
 from ehcp.timesource import london_date
@@ -38,7 +40,19 @@ class CoordinatorEntry(BaseModel):
     decision: PanelDecision | None = None
     decided_on: date | None = None
     draft_served_on: date | None = None
+    requested_school: str | None = Field(default=None, max_length=200)
+    meeting_requested_on: date | None = None
+    meeting_held_on: date | None = None
     named_setting: str | None = Field(default=None, max_length=200)
+    setting_type: SettingType | None = None
+    setting_email: str | None = Field(default=None, max_length=320)  # checked by the store
+    advice_gap_key: str | None = Field(default=None, max_length=60)
+    advice_gap_reason: str | None = Field(default=None, max_length=60)
+    exception_ground: ExceptionGround | None = None
+    exception_limit: str | None = Field(default=None, max_length=80)
+    exception_from: date | None = None
+    exception_to: date | None = None
+    finalise_on: date | None = None
     withdrawn_on: date | None = None
 
 
@@ -64,6 +78,7 @@ def apply(
 
 def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Council, now: datetime) -> str:
     done = []
+    today = london_date(now)
     if entry.decision is not None:
         if entry.decided_on is None:
             raise InvalidInput.one("decided_on", "give the date of the decision")
@@ -76,22 +91,76 @@ def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Coun
             session, case=case, served_on=served_on, council=council, now=now, actor=ACTOR
         )
         done.append("recorded draft served")
-    if entry.named_setting and entry.named_setting.strip():
-        crud.record_named_setting(
+    if entry.requested_school and entry.requested_school.strip():
+        crud.record_requested_school(
+            session, case=case, school=entry.requested_school, on=today, council=council, now=now, actor=ACTOR
+        )
+        done.append("recorded the school the family asked for")
+    if entry.meeting_requested_on is not None or entry.meeting_held_on is not None:
+        crud.record_meeting(
             session,
             case=case,
-            setting_name=entry.named_setting,
-            on=london_date(now),
+            requested_on=entry.meeting_requested_on,
+            held_on=entry.meeting_held_on,
             council=council,
             now=now,
             actor=ACTOR,
         )
-        done.append("recorded the named setting")
+        done.append("recorded the meeting")
+    if entry.setting_type is not None or (entry.named_setting and entry.named_setting.strip()):
+        if entry.setting_type is None:
+            raise InvalidInput.one("setting_type", "choose the type of school or institution (s.40(2))")
+        crud.record_named_setting(
+            session,
+            case=case,
+            setting_name=entry.named_setting,
+            setting_type=entry.setting_type,
+            setting_email=entry.setting_email,
+            on=today,
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
+        done.append("recorded section I")
+    if entry.advice_gap_key:
+        if entry.advice_gap_reason is None:
+            raise InvalidInput.one("advice_gap_reason", "choose why the plan goes ahead without it")
+        crud.record_advice_gap(
+            session,
+            case=case,
+            key=entry.advice_gap_key,
+            reason=entry.advice_gap_reason,
+            council=council,
+            now=now,
+            actor=ACTOR,
+        )
+        done.append("recorded going ahead without advice")
+    if entry.exception_ground is not None:
+        if entry.exception_limit is None or entry.exception_from is None:
+            raise InvalidInput.one("exception_limit", "give the limit it affects and the day it began")
+        exception = _exception(entry)
+        crud.record_exception(session, case=case, exception=exception, council=council, now=now, actor=ACTOR)
+        done.append("recorded an exception")
+    if entry.finalise_on is not None:
+        crud.finalise_plan(session, case=case, on=entry.finalise_on, council=council, now=now, actor=ACTOR)
+        done.append("finalised the plan")
     if entry.withdrawn_on is not None:
         withdrawn_on = entry.withdrawn_on
         crud.withdraw(session, case=case, withdrawn_on=withdrawn_on, council=council, now=now, actor=ACTOR)
         done.append("recorded withdrawal")
     return "; ".join(done) or "nothing entered: looked again"
+
+
+def _exception(entry: CoordinatorEntry) -> ExceptionIn:
+    try:
+        return ExceptionIn(
+            ground=entry.exception_ground,
+            limit_key=entry.exception_limit,
+            starts_on=entry.exception_from,
+            ends_on=entry.exception_to,
+        )
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from error
 
 
 def _refuse(session: Session, *, ref: str, wait_number: int, refused: InvalidInput, now: datetime) -> str:

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ehcp import timesource
 from ehcp.db import crud
-from ehcp.db.inputs import ConsultationIn, DecisionIn
+from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
+from ehcp.domain.facts import SettingType
+from ehcp.domain.grounds import ExceptionGround
 from ehcp.errors import InvalidInput
 from ehcp.runtime.signals import wake_case
 from ehcp.views.timeline import timeline_document
@@ -44,8 +46,42 @@ class DraftServed(BaseModel):
 
 
 class NamedSetting(BaseModel):
+    """Section I (s.40(2)): the institution and its type, or the type alone."""
+
     model_config = ConfigDict(extra="forbid")
-    setting_name: str = Field(min_length=1, max_length=200)
+    setting_type: SettingType
+    setting_name: str | None = Field(default=None, min_length=1, max_length=200)
+    # Where the final plan's copy goes if the institution was not consulted by email.
+    setting_email: str | None = Field(default=None, max_length=320)
+
+
+class Finalise(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: date
+
+
+class RequestedSchool(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    school: str = Field(min_length=1, max_length=200)
+    on: date
+
+
+class Meeting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requested_on: date | None = None
+    held_on: date | None = None
+
+
+class AdviceGap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=60)  # a finalising.ADVICE_GAP_REASONS code, checked by the store
+
+
+class ExceptionEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ground: ExceptionGround
+    limit_key: str = Field(max_length=80)
+    ends_on: date
 
 
 class ConsultationAnswer(BaseModel):
@@ -151,13 +187,64 @@ def record_consultation_answer(ref: str, key: str, body: ConsultationAnswer, wri
 
 @router.post("/{ref}/named-setting", response_model=Recorded)
 def record_named_setting(ref: str, body: NamedSetting, writer: Writer) -> Recorded:
-    """Record the school or setting to be named in section I."""
+    """Record what section I will say: the institution and its type, or the type alone."""
     return writer.apply(
         ref,
         lambda s, **kw: crud.record_named_setting(
-            s, setting_name=body.setting_name, on=timesource.today(), **kw
+            s,
+            setting_name=body.setting_name,
+            setting_type=body.setting_type,
+            setting_email=body.setting_email,
+            on=timesource.today(),
+            **kw,
         ),
     )
+
+
+@router.post("/{ref}/requested-school", response_model=Recorded)
+def record_requested_school(ref: str, body: RequestedSchool, writer: Writer) -> Recorded:
+    """Record the school the family asked to be named (s.38(2)(b)); it must be consulted."""
+    return writer.apply(
+        ref, lambda s, **kw: crud.record_requested_school(s, school=body.school, on=body.on, **kw)
+    )
+
+
+@router.post("/{ref}/meeting", response_model=Recorded)
+def record_meeting(ref: str, body: Meeting, writer: Writer) -> Recorded:
+    """Record the family's request for a meeting about the draft (Regs 13(1)(a)(ii)), or that it was held."""
+    return writer.apply(
+        ref,
+        lambda s, **kw: crud.record_meeting(s, requested_on=body.requested_on, held_on=body.held_on, **kw),
+    )
+
+
+@router.post("/{ref}/advice/{key}/gap", response_model=Recorded)
+def record_advice_gap(ref: str, key: str, body: AdviceGap, writer: Writer) -> Recorded:
+    """Record why the plan goes ahead without this advice (the family is told)."""
+    return writer.apply(ref, lambda s, **kw: crud.record_advice_gap(s, key=key, reason=body.reason, **kw))
+
+
+@router.post("/{ref}/exceptions", response_model=Recorded)
+def record_exception(ref: str, body: ExceptionIn, writer: Writer) -> Recorded:
+    """Record that a ground made one limit impractical to meet (Regs 5(4), 8(2), 10(4), 13(3))."""
+    return writer.apply(ref, lambda s, **kw: crud.record_exception(s, exception=body, **kw))
+
+
+@router.post("/{ref}/exceptions/end", response_model=Recorded)
+def end_exception(ref: str, body: ExceptionEnd, writer: Writer) -> Recorded:
+    """Record the day a continuing ground ended."""
+    return writer.apply(
+        ref,
+        lambda s, **kw: crud.end_exception(
+            s, ground=body.ground, limit_key=body.limit_key, ends_on=body.ends_on, **kw
+        ),
+    )
+
+
+@router.post("/{ref}/finalise", response_model=Recorded)
+def finalise(ref: str, body: Finalise, writer: Writer) -> Recorded:
+    """The council's decision to finalise the plan: refused (422, every reason) until the law allows it."""
+    return writer.apply(ref, lambda s, **kw: crud.finalise_plan(s, on=body.on, **kw))
 
 
 @router.post("/{ref}/withdrawal", response_model=Recorded)

@@ -8,7 +8,7 @@ date (`on=`) defaults to the London day of `now`, never to the system clock.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlmodel import Session
 
@@ -23,8 +23,18 @@ from ehcp.db.inputs import (
     FamilyContactIn,
     PanelDecision,
 )
-from ehcp.db.models import AdviceRequest, Case, Decision, SettingConsultation, StatutoryException
-from ehcp.timesource import london_date
+from ehcp.db.models import (
+    AdviceRequest,
+    Case,
+    Decision,
+    OutboundMessage,
+    OutboxState,
+    SettingConsultation,
+    StatutoryException,
+    id_of,
+)
+from ehcp.domain.facts import SettingType
+from ehcp.timesource import london_date, london_instant
 
 CHILD_NAME = "Testchild-Zebedee"
 PARENT_EMAIL = "parent.testfamily@example.org"
@@ -119,13 +129,18 @@ def record_exception(
     *,
     ground: str,
     now: datetime,
+    limit_key: str = "final_plan",
     starts_on: date | None = None,
     evidence_note: str = "Evidence on file.",
     actor: str = ACTOR,
     **changes,
 ) -> StatutoryException:
     exception = ExceptionIn(
-        ground=ground, starts_on=_day(starts_on, now), evidence_note=evidence_note, **changes
+        ground=ground,
+        limit_key=limit_key,
+        starts_on=_day(starts_on, now),
+        evidence_note=evidence_note,
+        **changes,
     )
     return crud.record_exception(
         session, case=case, exception=exception, council=council, now=now, actor=actor
@@ -171,14 +186,58 @@ def name_setting(
     council: Council,
     case: Case,
     *,
-    setting_name: str = "Oak Academy",
+    setting_name: str | None = "Oak Academy",
+    setting_type: SettingType = SettingType.MAINSTREAM_SCHOOL,
+    setting_email: str | None = None,
     now: datetime,
     on: date | None = None,
     actor: str = ACTOR,
 ) -> Case:
     return crud.record_named_setting(
-        session, case=case, setting_name=setting_name, on=_day(on, now), council=council, now=now, actor=actor
+        session,
+        case=case,
+        setting_name=setting_name,
+        setting_type=setting_type,
+        setting_email=setting_email,
+        on=_day(on, now),
+        council=council,
+        now=now,
+        actor=actor,
     )
+
+
+def finalise(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> Case:
+    return crud.finalise_plan(session, case=case, on=_day(on, now), council=council, now=now, actor=actor)
+
+
+def tell_family(session: Session, case: Case, *, purpose: str, on: date) -> OutboundMessage:
+    """A letter to the family recorded as sent on `on` (07:00 London), as delivery leaves it:
+    the day a limit that is a duty to notify is met."""
+    sent_at = london_instant(on, time(7, 0))
+    row = OutboundMessage(
+        key=f"{case.ref}:{purpose}:family:test:{on}",
+        case_id=id_of(case),
+        purpose=purpose,
+        recipient_role="family",
+        recipient_address=PARENT_EMAIL,
+        subject="test",
+        body_text="test",
+        state=OutboxState.SENT,
+        smtp_message_id=f"<{case.ref}.{purpose}.{on}@test>",
+        queued_at=sent_at,
+        sent_at=sent_at,
+    )
+    session.add(row)
+    session.commit()
+    return row
 
 
 def withdraw(

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "family_contact",
     "intake_submission",
     "outbound_message",
+    "plan_version",
     "setting_consultation",
     "statutory_exception",
 }

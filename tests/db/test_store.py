@@ -27,6 +27,7 @@ from tests.db.factories import (
     receive_advice,
     record_exception,
     request_advice,
+    tell_family,
 )
 
 ACTOR = "coordinator:test"
@@ -152,6 +153,7 @@ def test_the_stored_timeline_dates_and_judges_each_limit_from_the_stored_facts(s
     # 10 Feb and received 30 Mar; looked at on 1 Apr.
     case = open_case(session, council, now=now)
     decide(session, council, case, on=date(2026, 2, 10), now=now)
+    tell_family(session, case, purpose="decision_to_assess", on=date(2026, 2, 10))
     request_advice(session, council, case, key="school", role="educational", on=date(2026, 2, 10), now=now)
     receive_advice(session, council, case, key="school", on=date(2026, 3, 30), now=now)
 
@@ -191,7 +193,7 @@ def test_a_recorded_exception_disapplies_a_late_advisers_limit(session, council,
         case,
         ground="missed_appointment",
         starts_on=date(2026, 3, 2),
-        advice_key="health",
+        limit_key="advice:health",
         evidence_note="Clinic letter on file.",
         now=now,
     )
@@ -218,6 +220,97 @@ def test_an_absence_shorter_than_four_weeks_is_refused(session, council, now):
         )
     assert refused.value.errors[0].field.startswith("exceptions")
     assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
+
+
+def test_a_decision_recorded_late_keeps_its_date_but_its_limit_is_judged_by_the_letter(session, council, now):
+    # Decided in week 5 (10 Feb), recorded and sent in week 7 (20 Feb): due 16 Feb.
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=date(2026, 2, 10), now=now)
+    unsent = crud.case_timeline(session, case=case, council=council, today=date(2026, 2, 20)).limit(
+        "decision_to_assess"
+    )
+    tell_family(session, case, purpose="decision_to_assess", on=date(2026, 2, 20))
+    sent = crud.case_timeline(session, case=case, council=council, today=date(2026, 2, 20)).limit(
+        "decision_to_assess"
+    )
+    assert (unsent.state, unsent.done_on) == (LimitState.BREACHED, None)
+    assert (sent.state, sent.done_on, sent.days_late) == (LimitState.BREACHED, date(2026, 2, 20), 4)
+    decided = [event for event in crud.chronology(session, case=case) if event.kind == "decision_assessment"]
+    assert [event.occurred_on for event in decided] == [date(2026, 2, 10)]
+
+
+@pytest.mark.parametrize(
+    ("ground", "limit_key", "field", "words"),
+    [
+        ("early_years_closure", "decision_to_assess", "exceptions.0", "Regs 5(4) does not list"),
+        ("missed_appointment", "final_plan", "exceptions.0", "Regs 13(3) does not list"),
+        ("exceptional_personal_circumstances", "advice:school", "exceptions", "not under Regs 8(1)"),
+    ],
+)
+def test_an_exception_the_law_does_not_allow_for_that_limit_is_refused_and_nothing_is_written(
+    session, council, now, ground, limit_key, field, words
+):
+    case = open_case(session, council, now=now)
+    decide(session, council, case, on=DECIDED_ON, now=now)
+    request_advice(session, council, case, key="school", role="educational", on=DECIDED_ON, now=now)
+    before = case.version
+    with pytest.raises(InvalidInput) as refused:
+        record_exception(
+            session, council, case, ground=ground, limit_key=limit_key, starts_on=DECIDED_ON, now=now
+        )
+    assert (refused.value.errors[0].field, words in str(refused.value)) == (field, True)
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
+    assert crud.require_case(session, ref=case.ref).version == before
+
+
+def test_an_exception_whose_dates_fall_outside_the_limits_run_is_refused(session, council, now):
+    case = open_case(session, council, now=now)  # decision_to_assess runs 5 Jan to 16 Feb
+    with pytest.raises(InvalidInput) as after:
+        record_exception(
+            session,
+            council,
+            case,
+            ground="exceptional_personal_circumstances",
+            limit_key="decision_to_assess",
+            starts_on=date(2026, 2, 17),
+            now=now,
+        )
+    assert after.value.errors[0].field == "starts_on"
+    with pytest.raises(InvalidInput) as before:
+        record_exception(
+            session,
+            council,
+            case,
+            ground="exceptional_personal_circumstances",
+            limit_key="decision_to_assess",
+            starts_on=date(2025, 12, 1),
+            ends_on=date(2026, 1, 4),
+            now=now,
+        )
+    assert before.value.errors[0].field == "ends_on"
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
+
+
+def test_a_recorded_exception_says_who_recorded_it_and_which_limit_it_excuses(session, council, now):
+    case = open_case(session, council, now=now)
+    record_exception(
+        session,
+        council,
+        case,
+        ground="exceptional_personal_circumstances",
+        limit_key="decision_to_assess",
+        starts_on=date(2026, 1, 20),
+        actor="coordinator:cli",
+        now=now,
+    )
+    [event] = [event for event in crud.chronology(session, case=case) if event.kind == "exception_recorded"]
+    assert "decision whether to assess (Regs 5(1))" in event.summary
+    assert "Recorded by coordinator:cli" in event.summary
+    timeline = crud.case_timeline(session, case=case, council=council, today=date(2026, 3, 1))
+    assert timeline.limit("decision_to_assess").state is LimitState.DISAPPLIED
+    assert timeline.limit("final_plan").exceptions == ()
 
 
 def test_stored_instants_come_back_in_utc(session, council, now):

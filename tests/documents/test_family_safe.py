@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, CaseNote, OutboundMessage, SettingConsultation
-from ehcp.documents import KINDS, produce
+from ehcp.documents import produce
 from ehcp.documents.family_safe import family_view
+from ehcp.documents.kinds import TEMPLATED
 from ehcp.domain.ehc_plan import build_plan, year_group
 from ehcp.portal.submit import record_submission
 from ehcp.runtime.case_runner import reconcile
@@ -111,7 +112,7 @@ def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(sessio
         "advice": [row.key for row in session.exec(select(AdviceRequest))],
         "exception": ["exceptional_personal_circumstances:2026-02-20"],
     }
-    for kind in KINDS.values():
+    for kind in TEMPLATED.values():
         for subject in subjects[kind.subject] if kind.subject else [None]:
             name = kind.name if subject is None else f"{kind.name}:{subject}"
             content = produce(

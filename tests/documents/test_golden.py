@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ehcp.documents.kinds import KINDS
+from ehcp.documents.kinds import TEMPLATED as KINDS
 from ehcp.documents.render import render
 from ehcp.documents.sample import SAMPLE_REF, sample_context
 from tests.support.documents import docx_text, pdf_text

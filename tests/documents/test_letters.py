@@ -180,7 +180,8 @@ def test_an_advice_request_asks_for_specific_quantified_advice_by_the_due_date(t
     assert "Section C: Health needs related to special educational needs" in text
     assert "Section G: Health provision" in text
     assert "quantified" in text
-    assert "Please do not say which school, college or other setting" in text
+    # The review: an adviser may say what kind of placement meets the needs.
+    assert "Please do not say which school, college or other setting" not in text
     assert "send.team@example-borough.gov.uk, quoting reference EHC-2026-000042" in text
 
 
@@ -188,8 +189,8 @@ def test_an_advice_request_explains_the_exceptions_to_its_deadline(texts):
     text = texts["advice_request_letter"]
     assert "Tell us at once if you cannot give your advice by 23 March 2026" in text
     assert "regulation 8(2)" in text
-    assert "not keeping an appointment for an examination or test" in text
-    assert "A waiting list is not an exception." in text
+    assert "fails to keep an appointment for an examination or a test" in text
+    assert "a waiting list is not one of them" in text
 
 
 def test_an_advice_request_to_the_family_asks_for_their_views_and_offers_support(council):

@@ -1,5 +1,5 @@
-"""The EHC plan: an editable Word draft and a tagged PDF final, sections A to K, with a
-visible gap wherever advice is missing, read back as the family and the Tribunal would."""
+"""The EHC plan: an editable Word working draft and a tagged PDF final, sections A to K, with
+a visible gap wherever advice is missing, read back as the family and the Tribunal would."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from ehcp.documents.kinds import KINDS
 from ehcp.documents.render import render
 from ehcp.documents.sample import UNSAFE_TEXT, sample_context, sample_view
-from ehcp.domain.ehc_plan import PLAN_SECTIONS
+from ehcp.domain.ehc_plan import PLAN_SECTIONS, SECTION_HEADINGS, WORKING_DRAFT_BANNER
 from tests.support.documents import docx_text, pdf_text
 
 SOCIAL_CARE_GAP = (
@@ -22,29 +22,48 @@ SOCIAL_CARE_GAP = (
 
 
 def draft_document(council, view=None) -> docx.document.Document:
-    return docx.Document(io.BytesIO(render(KINDS["draft_plan"], sample_context("draft_plan", council, view))))
+    return docx.Document(
+        io.BytesIO(render(KINDS["working_draft"], sample_context("working_draft", council, view)))
+    )
 
 
 def headings(document, level: int) -> list[str]:
     return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
 
 
-def test_the_word_draft_opens_and_has_a_heading_for_every_section_in_order(council):
+def test_the_word_draft_opens_as_a_working_draft_with_each_canonical_heading_in_order(council):
     document = draft_document(council)
-    sections = [text for text in headings(document, 1) if text.startswith("Section ")]
-    assert [text.split(":")[0].removeprefix("Section ") for text in sections] == list(PLAN_SECTIONS)
-    assert "Section H1: Social care provision under section 2 of the Chronically Sick" in sections[7]
+    assert headings(document, 2) == list(SECTION_HEADINGS.values())
+    assert [heading.split(":")[0].removeprefix("Section ") for heading in headings(document, 2)] == list(
+        PLAN_SECTIONS
+    )
     assert document.paragraphs[1].style.name == "Title" and "Draft" in document.paragraphs[1].text
+    banner = document.paragraphs[2]
+    assert banner.text == WORKING_DRAFT_BANNER and "NOT FOR SERVICE" in banner.text
+    assert banner.style.font.bold  # it stands out on the page
 
 
-def test_the_draft_puts_each_contributors_words_under_their_sections(council):
+def test_the_working_draft_shows_each_contributors_words_as_labelled_extracts(council):
     document = draft_document(council)
     texts = [p.text for p in document.paragraphs]
-    at = texts.index("Section F: Special educational provision")
-    section_f = texts[at : texts.index("Section G: Health provision")]
-    assert "From Exampleton Academy (educational)" in section_f
-    assert "Daily 20-minute reading intervention with a trained teaching assistant." in section_f
-    assert "Visual supports in every lesson." in section_f
+    at = texts.index(SECTION_HEADINGS["F"])
+    section_f = document.paragraphs[at : texts.index(SECTION_HEADINGS["G"])]
+    labels = [p.text for p in section_f if p.text.startswith("Extract from advice:")]
+    assert labels == [
+        "Extract from advice: educational, Exampleton Academy (received 16 March 2026) "
+        "- to draft from, not for service",
+        "Extract from advice: psychological, Example Educational Psychology Service (received 18 March 2026) "
+        "- to draft from, not for service",
+    ]
+    extracts = [p.text for p in section_f if p.style.name == "Advice extract"]
+    assert extracts == [
+        "Daily 20-minute reading intervention with a trained teaching assistant.",
+        "Visual supports in every lesson.",
+    ]
+    prompt = next(p.text for p in section_f if p.text.startswith("Drafting note:"))
+    assert "specific, detailed and quantified" in prompt and "9.69" in prompt
+    # The last paragraph of each section is empty: the caseworker writes there.
+    assert section_f[-1].text == "" and section_f[-1].style.name == "Normal"
 
 
 def test_missing_advice_is_a_visible_gap_naming_who_owes_it_in_every_section_it_informs(council):
@@ -57,14 +76,14 @@ def test_missing_advice_is_a_visible_gap_naming_who_owes_it_in_every_section_it_
         for i, _ in gaps
     ]
     assert owners == ["Section D", "Section H1", "Section H2"]
-    gap_run = document.paragraphs[gaps[0][0]].runs[0]
-    assert gap_run.bold  # it stands out on the page, not only in the words
+    gap = document.paragraphs[gaps[0][0]]
+    assert gap.style.font.bold  # it stands out on the page, not only in the words
 
 
 def test_the_draft_leaves_section_i_blank_and_lists_every_piece_of_advice_in_k(council):
-    text = docx_text(render(KINDS["draft_plan"], sample_context("draft_plan", council)))
+    text = docx_text(render(KINDS["working_draft"], sample_context("working_draft", council)))
     section_i = text.split("Section I:")[1].split("Section J:")[0]
-    assert "Left blank in the draft" in section_i and "Exampleton Academy" not in section_i
+    assert "leave section I blank in the draft" in section_i and "Exampleton Academy" not in section_i
     section_k = text.split("Section K:")[1]
     for advice in sample_view().advice:
         assert (
@@ -83,7 +102,7 @@ def test_preparation_for_adulthood_appears_from_year_9_only(council):
 
 
 def test_text_a_contributor_typed_is_plain_text_in_word(council):
-    text = docx_text(render(KINDS["draft_plan"], sample_context("draft_plan", council)))
+    text = docx_text(render(KINDS["working_draft"], sample_context("working_draft", council)))
     assert UNSAFE_TEXT in text  # markup characters kept as typed, not interpreted or dropped
 
 

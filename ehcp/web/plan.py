@@ -1,0 +1,90 @@
+"""The case API for the EHC plan as the caseworker wrote it: upload their Word file as
+the next plan version, and list the versions.
+
+Same rules as `ehcp plan`: the file is read back section by section; one that is
+still a working draft, or has a section missing or renamed, answers 422 naming the
+section (`loc` ["body", "sections.C"]) or the file, and nothing is stored. A stored
+version wakes the case's run after the response.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, HTTPException, UploadFile, status
+from pydantic import BaseModel
+
+from ehcp import timesource
+from ehcp.db.models import PlanVersion
+from ehcp.db.plan_versions import plan_versions, upload_plan_version
+from ehcp.documents.plan_reading import MAX_FILE_BYTES
+from ehcp.errors import InvalidInput
+from ehcp.runtime.signals import wake_case
+from ehcp.web.cases import _case_or_404
+from ehcp.web.deps import CallerDep, SessionDep, settings
+
+router = APIRouter(prefix="/api/cases", tags=["plan"])
+
+
+class PlanVersionOut(BaseModel):
+    case_ref: str
+    number: int
+    sections: list[str]  # the section codes with text, in plan order
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str
+    served_on: date | None
+
+
+@router.post("/{ref}/plan", response_model=PlanVersionOut, status_code=status.HTTP_201_CREATED)
+def upload_plan(
+    ref: str,
+    file: Annotated[UploadFile, File(description="The caseworker's plan, a Word file (.docx).")],
+    session: SessionDep,
+    caller: CallerDep,
+    background: BackgroundTasks,
+) -> PlanVersionOut:
+    """Keep the caseworker's Word plan as the case's next version (multipart field `file`)."""
+    case = _case_or_404(session, ref)
+    data = file.file.read(MAX_FILE_BYTES + 1)  # read_plan refuses anything longer
+    try:
+        row = upload_plan_version(
+            session,
+            case=case,
+            data=data,
+            filename=file.filename or "plan.docx",
+            store=settings().document_store,
+            now=timesource.now(),
+            actor=caller,
+        )
+    except InvalidInput as refused:
+        session.rollback()
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[
+                {"loc": ["body", error.field], "msg": error.message, "type": "value_error"}
+                for error in refused.errors
+            ],
+        ) from None
+    background.add_task(wake_case, case.ref)
+    return _out(case.ref, row)
+
+
+@router.get("/{ref}/plan/versions", response_model=list[PlanVersionOut])
+def list_plan_versions(ref: str, session: SessionDep, caller: CallerDep) -> list[PlanVersionOut]:
+    """The case's plan versions, oldest first."""
+    case = _case_or_404(session, ref)
+    return [_out(case.ref, row) for row in plan_versions(session, case=case)]
+
+
+def _out(ref: str, row: PlanVersion) -> PlanVersionOut:
+    return PlanVersionOut(
+        case_ref=ref,
+        number=row.number,
+        sections=[code for code, text in row.sections.items() if text],
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
+        uploaded_by=row.uploaded_by,
+        served_on=row.served_on,
+    )
