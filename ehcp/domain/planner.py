@@ -251,9 +251,11 @@ def _follow_ups(
     outstanding = [
         advice
         for advice in facts.advice
-        if advice.received_on is None and not advice.existing_advice_accepted
+        if advice.received_on is None and not advice.existing_advice_accepted and advice.gap_reason is None
     ]
-    if stage is CaseStage.ASSESSING:
+    # Advice still owed is chased until it comes or the coordinator records going ahead
+    # without it, through drafting too: a plan finalised without it is the council's act.
+    if stage in (CaseStage.ASSESSING, CaseStage.DRAFTING, CaseStage.DRAFT_SERVED):
         for advice in outstanding:
             limit = timeline.limit(f"advice:{advice.key}")
             due_on = timeline.due_on(limit.key)
@@ -263,6 +265,7 @@ def _follow_ups(
                 recipient = _rung_recipient(rung.to, advice.key, advice.role)
                 on = chasing.rung_day(due_on, rung)
                 out.append(Message(rung.purpose, recipient, due_on, about=advice.key, on=on))
+    if stage is CaseStage.ASSESSING:
         asked = [advice for advice in facts.advice if not advice.existing_advice_accepted]
         if asked and outstanding:
             last_due = max(timeline.due_on(f"advice:{advice.key}") for advice in asked)

@@ -141,6 +141,7 @@ def stored_case(migrated_url, engine, council, now, monkeypatch):
             now=now,
             actor="test",
         )
+        factories.tell_family(session, case, purpose="decision_to_assess", on=date(2026, 2, 20))
         return case.ref
 
 

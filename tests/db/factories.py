@@ -8,12 +8,14 @@ date (`on=`) defaults to the London day of `now`, never to the system clock.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime, time
+from pathlib import Path
 
 from sqlmodel import Session
 
 from ehcp.council.config import Council
-from ehcp.db import crud
+from ehcp.db import crud, plan_versions
 from ehcp.db.inputs import (
     AdviceRequestIn,
     CaseOpen,
@@ -29,6 +31,7 @@ from ehcp.db.models import (
     Decision,
     OutboundMessage,
     OutboxState,
+    PlanVersion,
     SettingConsultation,
     StatutoryException,
     id_of,
@@ -156,8 +159,44 @@ def serve_draft(
     on: date | None = None,
     actor: str = ACTOR,
 ) -> Case:
+    if plan_versions.latest_plan_version(session, case=case) is None:
+        upload_plan(session, council, case, now=now)
     return crud.record_draft_served(
         session, case=case, served_on=_day(on, now), council=council, now=now, actor=actor
+    )
+
+
+_CASEWORKER_FILES: dict[str, bytes] = {}
+
+
+def caseworker_file(council: Council) -> bytes:
+    """A working draft finished as a caseworker finishes it (made once per council name)."""
+    from tests.support.plan_files import finished, working_draft
+
+    if council.name not in _CASEWORKER_FILES:
+        _CASEWORKER_FILES[council.name] = finished(working_draft(council))
+    return _CASEWORKER_FILES[council.name]
+
+
+def upload_plan(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    now: datetime,
+    data: bytes | None = None,
+    actor: str = ACTOR,
+) -> PlanVersion:
+    """The caseworker's version of the plan, uploaded (what a draft serves)."""
+    store = Path(tempfile.gettempdir()) / "ehcp-test-plans"
+    return plan_versions.upload_plan_version(
+        session,
+        case=case,
+        data=data or caseworker_file(council),
+        filename="plan.docx",
+        store=store,
+        now=now,
+        actor=actor,
     )
 
 
@@ -178,6 +217,44 @@ def consult(
     )
     return crud.record_consultation(
         session, case=case, consultation=consultation, council=council, now=now, actor=actor
+    )
+
+
+def consult_answer(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str = "oak",
+    outcome: str = "agreed",
+    now: datetime,
+    on: date | None = None,
+    actor: str = ACTOR,
+) -> SettingConsultation:
+    return crud.record_consultation_answer(
+        session,
+        case=case,
+        key=key,
+        answered_on=_day(on, now),
+        outcome=outcome,
+        council=council,
+        now=now,
+        actor=actor,
+    )
+
+
+def record_advice_gap(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str,
+    reason: str = "not_received_after_escalation",
+    now: datetime,
+    actor: str = ACTOR,
+) -> AdviceRequest:
+    return crud.record_advice_gap(
+        session, case=case, key=key, reason=reason, council=council, now=now, actor=actor
     )
 
 

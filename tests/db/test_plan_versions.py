@@ -19,6 +19,7 @@ from ehcp.db.plan_versions import (
 )
 from ehcp.domain.ehc_plan import PLAN_SECTIONS
 from ehcp.errors import InvalidInput
+from ehcp.timesource import london_date
 from tests.db.factories import decide, open_case, serve_draft
 from tests.support.plan_files import council_words, finished, working_draft
 
@@ -118,8 +119,8 @@ def test_an_upload_before_the_decision_to_issue_is_refused(session, council, now
 def test_an_upload_after_the_final_plan_is_issued_is_refused(session, council, now, plan, store):
     case = issuing_case(session, council, now)
     upload(session, case, plan, store, now)
-    serve_draft(session, council, case, now=now, on=date(2026, 4, 13))
-    case.final_issued_on = date(2026, 5, 11)  # the council's decision to finalise, as its step records it
+    serve_draft(session, council, case, now=now)
+    case.final_issued_on = london_date(now)  # the council's decision to finalise, as its step records it
     session.add(case)
     session.commit()
     with pytest.raises(InvalidInput) as refused:

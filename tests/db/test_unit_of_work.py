@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ehcp.db import crud
-from ehcp.db.inputs import PanelDecision
+from ehcp.db.inputs import AdviceRequestIn, PanelDecision
 from ehcp.db.unit_of_work import unit_of_work
 from ehcp.errors import InvalidInput
 from tests.db import factories
@@ -22,16 +22,23 @@ def _assessing(session, council, now):
 def test_a_later_write_sees_what_an_earlier_one_in_the_same_unit_wrote(session, council, now):
     case = _assessing(session, council, now)
     with unit_of_work(session):
-        issue = PanelDecision.ISSUE.entry(decided_on=date(2026, 4, 1))
-        crud.record_decision(session, case=case, decision=issue, council=council, now=now, actor="t")
-        # Refused unless the decision to issue above is seen, although it is not committed yet.
-        crud.record_draft_served(
-            session, case=case, served_on=date(2026, 4, 2), council=council, now=now, actor="t"
+        asked = AdviceRequestIn(
+            key="health", role="health", organisation="ICB", requested_on=date(2026, 2, 11)
+        )
+        crud.request_advice(session, case=case, advice=asked, council=council, now=now, actor="t")
+        # Refused unless the request above is seen, although it is not committed yet.
+        crud.record_advice_received(
+            session,
+            case=case,
+            key="health",
+            received_on=date(2026, 3, 2),
+            council=council,
+            now=now,
+            actor="t",
         )
     session.expire_all()
     facts = crud.case_facts(session, case=crud.require_case(session, ref=case.ref))
-    assert facts.draft_served_on == date(2026, 4, 2)
-    assert facts.decision_to_issue is not None
+    assert [(item.key, item.received_on) for item in facts.advice] == [("health", date(2026, 3, 2))]
 
 
 def test_a_refused_write_rolls_back_every_write_of_its_unit(session, council, now):

@@ -487,9 +487,17 @@ def test_chasing_stops_once_the_advice_arrives():
     assert not any("advice from" in wait for wait in result.waiting_for)
 
 
-def test_chasing_stops_once_the_decision_to_issue_is_made():
+def test_advice_still_owed_is_chased_after_the_decision_to_issue_until_a_gap_is_recorded():
     case = facts(decision_to_assess=ASSESS, advice=[advice()], decision_to_issue=ISSUE)
-    assert rungs(run(case, date(2026, 4, 4), chasing())) == set()
+    assert ("advice_escalation", "manager:health") in {
+        (p, r) for p, r, _ in rungs(run(case, date(2026, 4, 4), chasing()))
+    }
+    gap = facts(
+        decision_to_assess=ASSESS,
+        advice=[advice(gap_reason="not_received_after_escalation")],
+        decision_to_issue=ISSUE,
+    )
+    assert rungs(run(gap, date(2026, 4, 4), chasing())) == set()
 
 
 def test_the_family_is_told_of_each_exception_with_its_notice():
@@ -559,8 +567,9 @@ def test_a_decision_to_issue_asks_for_the_draft_and_waits_for_the_coordinator_to
     case = facts(decision_to_assess=ASSESS, decision_to_issue=ISSUE)
     result = run(case, ISSUE["decided_on"])
     assert result.stage is CaseStage.DRAFTING
-    assert "draft_plan" in result.work.documents
-    assert recipients(result, "draft_ready") == {"send_team"}
+    assert "working_draft" in result.work.documents
+    assert "draft_plan" not in result.work.documents  # only the caseworker's version is served
+    assert only(result, "draft_ready", "send_team").attach == ("working_draft",)
     assert result.waiting_for == ("the coordinator to serve the draft plan (target 2026-04-13)",)
 
 

@@ -38,6 +38,7 @@ def queue_one(
         "send_team_email": SEND_TEAM,
         "received_on": date(2026, 1, 5),
         "decide_by": date(2026, 2, 16),
+        "decide_issue_by": date(2026, 4, 27),
         "final_by": date(2026, 5, 25),
         "due_on": due,
     }

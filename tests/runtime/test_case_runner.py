@@ -10,8 +10,20 @@ from sqlmodel import select
 
 from ehcp.db import crud, runs
 from ehcp.db.models import AdviceRequest, Document, OutboundMessage
+from ehcp.errors import InvalidInput
 from ehcp.runtime.case_runner import reconcile
-from tests.db.factories import consult, decide, name_setting, open_case, receive_advice, serve_draft
+from tests.db.factories import (
+    consult,
+    consult_answer,
+    decide,
+    finalise,
+    name_setting,
+    open_case,
+    receive_advice,
+    record_advice_gap,
+    serve_draft,
+    tell_family,
+)
 
 SETTING_EMAIL = "head@example-primary.sch.uk"
 
@@ -89,18 +101,70 @@ def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, cas
     assert waiting.stage == "draft_served" and not waiting.closed
     # The ladder warns the coordinator 3 days before the school's 15 days end.
     assert waiting.wake_at.astimezone(UTC).date() == date(2026, 4, 14)
-    assert not look(session, council, tmp_path, date(2026, 4, 15)).closed  # not while it lasts
-    assert any("15 days end 2026-04-15" in item for item in waiting.waiting_for)
-    final = look(session, council, tmp_path, date(2026, 4, 16))
+    assert any("run to 2026-04-15 (Regs 13(1)(a))" in item for item in waiting.waiting_for)
+    # The family's window ends and nothing issues itself: the plan is the council's decision.
+    after = look(session, council, tmp_path, date(2026, 4, 16))
+    assert not after.closed and after.stage == "draft_served"
+    assert purposes(session)[("final_plan", "family")] == 0
+    consult_answer(session, council, case, key="oak", now=at(date(2026, 4, 17)))
+    finalise(session, council, case, now=at(date(2026, 4, 20)))
+    final = look(session, council, tmp_path, date(2026, 4, 20))
     assert final.closed and final.stage == "plan_issued"
-    assert final.timeline.limit("final_plan").state.value == "met"
+    # Met on the day it reaches the family, not when the council decided (Regs 13(2)).
+    assert final.timeline.limit("final_plan").state.value == "due"
     sent = purposes(session)
     assert sent[("final_plan", "family")] == 1 and sent[("final_plan", "named_setting")] == 1
     assert sent[("final_plan", "notice:health")] == 1 and sent[("draft_plan", "family")] == 1
     assert sent[("consultation", "consulted_setting")] == 1
+    tell_family(session, case, purpose="final_plan", on=date(2026, 4, 21))
+    met = crud.case_timeline(session, case=case, council=council, today=date(2026, 4, 21)).limit("final_plan")
+    assert (met.state.value, met.done_on) == ("met", date(2026, 4, 21))
     kinds = set(session.exec(select(Document.kind)))
-    assert {"acknowledgement_letter", "draft_plan", "final_plan"} <= kinds
-    assert crud.require_case(session, ref=case.ref).closed_on == date(2026, 4, 16)
+    assert {"acknowledgement_letter", "working_draft", "draft_plan", "final_plan"} <= kinds
+    assert crud.require_case(session, ref=case.ref).closed_on == date(2026, 4, 20)
+
+
+def test_health_advice_never_received_reaches_week_20_with_alerts_and_no_plan_until_finalised(
+    session, council, tmp_path, case
+):
+    """The issue's "done when": a case whose health advice never came runs past week 20
+    with warnings and escalations, and no final plan until a coordinator finalises it
+    with the gap recorded (and the family told)."""
+    look(session, council, tmp_path, date(2026, 1, 5))
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
+    look(session, council, tmp_path, date(2026, 2, 10))
+    for item in session.exec(select(AdviceRequest)).all():
+        if item.key != "health":
+            receive_advice(session, council, case, key=item.key, now=at(date(2026, 3, 20)))
+    decide(session, council, case, decision="issue", now=at(date(2026, 3, 27)))
+    look(session, council, tmp_path, date(2026, 3, 27))
+    serve_draft(session, council, case, now=at(date(2026, 4, 1)))
+    consult(session, council, case, key="oak", setting_name="Oak Academy", now=at(date(2026, 4, 2)))
+    consult_answer(session, council, case, key="oak", now=at(date(2026, 4, 9)))
+    name_setting(session, council, case, setting_name="Oak Academy", now=at(date(2026, 4, 10)))
+    day = date(2026, 4, 10)
+    while day <= date(2026, 6, 15):  # past week 20 (25 May)
+        looked = look(session, council, tmp_path, day)
+        assert looked.stage == "draft_served", day
+        day += timedelta(days=1)
+    sent = purposes(session)
+    assert sent[("final_plan", "family")] == 0
+    alerts = session.exec(
+        select(OutboundMessage.purpose, OutboundMessage.due_on).where(
+            OutboundMessage.key.contains(":final_plan")
+        )
+    ).all()
+    assert {purpose for purpose, _ in alerts} >= {"limit_warning", "limit_breached"}
+    assert any(purpose == "advice_escalation" for purpose, _ in sent)
+    with pytest.raises(InvalidInput) as refused:
+        finalise(session, council, case, now=at(date(2026, 6, 15)))
+    assert [error.field for error in refused.value.errors] == ["advice:health"]
+    record_advice_gap(session, council, case, key="health", now=at(date(2026, 6, 15)))
+    finalise(session, council, case, now=at(date(2026, 6, 15)))
+    final = look(session, council, tmp_path, date(2026, 6, 15))
+    assert final.closed
+    sent = purposes(session)
+    assert sent[("proceeding_without_advice", "family")] == 1 and sent[("final_plan", "family")] == 1
 
 
 def test_a_decision_not_to_assess_sends_the_notice_and_closes(session, council, tmp_path, case):
