@@ -13,6 +13,7 @@ from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.db.inputs import ConsultationIn
 from ehcp.db.models import AdviceRequest, OutboundMessage
+from ehcp.domain.facts import SettingType
 from ehcp.runtime import orchestration
 from ehcp.runtime.signals import Wake
 from ehcp.views.timeline import artifact_key
@@ -62,6 +63,12 @@ def assert_prefect_holds_no_personal_data(stack, ref: str) -> None:
         assert personal not in logs, f"{personal} found in the service logs"
 
 
+def upload_caseworker_version(session, *, case, council, now, actor):
+    from tests.db.factories import upload_plan
+
+    upload_plan(session, council, case, now=now, actor=actor)
+
+
 def test_a_request_runs_from_receipt_to_final_plan(system, stack):
     ref = start(system)
     assert messages(ref)[("acknowledgement", "family")] == 1
@@ -82,6 +89,8 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
     assert messages(ref)[("draft_ready", "send_team")] == 1
 
     system.today(date(2026, 4, 1))
+    # The caseworker writes the plan from the working draft and uploads it; that is served.
+    system.write(ref, upload_caseworker_version, wake=False)
     system.write(ref, crud.record_draft_served, served_on=date(2026, 4, 1))
     system.write(
         ref,
@@ -93,13 +102,26 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
             sent_on=date(2026, 4, 1),
         ),
     )
-    system.write(ref, crud.record_named_setting, setting_name="Oak Academy", on=date(2026, 4, 1))
+    system.write(
+        ref,
+        crud.record_named_setting,
+        setting_name="Oak Academy",
+        setting_type=SettingType.MAINSTREAM_SCHOOL,
+        on=date(2026, 4, 1),
+    )
     case = system.settled(ref)
     assert case.stage == "draft_served" and case.final_issued_on is None  # the family's 15 days run
 
-    # Nobody signals: the sweep wakes the case when the family's window has ended.
+    # The sweep wakes the case when the family's window has ended, and nothing issues
+    # itself: the final plan is the council's decision (s.39-40, Regs 13).
     system.today(date(2026, 4, 16))
     assert ref in system.sweep().woken
+    case = system.settled(ref)
+    assert case.stage == "draft_served" and case.final_issued_on is None
+    system.write(
+        ref, crud.record_consultation_answer, key="oak", answered_on=date(2026, 4, 16), outcome="agreed"
+    )
+    system.write(ref, crud.finalise_plan, on=date(2026, 4, 16))
     case = system.settled(ref)
     assert case.stage == "plan_issued" and case.final_issued_on == date(2026, 4, 16)
     assert read_run(case.flow_run_id).state.is_completed()
