@@ -290,7 +290,7 @@ def _follow_ups(
         alerts = context.ladder.alerts_for(limit.key)
         if alerts is None or limit.due_on is None:
             continue
-        if limit.state is LimitState.DUE:
+        if limit.state is LimitState.DUE and not _decided_awaiting_letter(facts, limit.key):
             before = chasing.warning_due(alerts, due_on=limit.due_on, today=today)
             if before is not None:
                 on = limit.due_on - timedelta(days=before)
@@ -303,6 +303,18 @@ def _follow_ups(
             ]
     out += [Message("message_failed", "send_team", about=key) for key in context.failed_messages]
     return out
+
+
+def _decided_awaiting_letter(facts: CaseFacts, limit_key: str) -> bool:
+    """The council has acted and its letter is on its way: the limit is met when it is
+    sent, and a warning to act would be noise (a breach alert still comes if it is not)."""
+    if limit_key == "decision_to_assess":
+        return facts.decision_to_assess is not None
+    if limit_key == "decision_not_to_issue":
+        return facts.decision_to_issue is not None
+    if limit_key == "final_plan":
+        return facts.final_issued_on is not None
+    return False
 
 
 def _rung_recipient(to: str, advice_key: str, role: ContributorRole) -> str:

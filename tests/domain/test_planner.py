@@ -770,3 +770,13 @@ def test_planning_the_same_case_again_plans_the_same_keys_on_a_later_day():
     assert on_the_day == later
     assert "EHC-1:acknowledgement:family:1:2026-02-16" in later
     assert "EHC-1:advice_request:adviser:health:2026-03-25" in later
+
+
+def test_no_warning_to_decide_once_the_decision_is_recorded_and_its_letter_is_on_its_way():
+    alerts = Ladder(limits={"decision_to_assess": LimitAlerts(warn_before=(7,))})
+    undecided = run(facts(), date(2026, 2, 10), context(ladder=alerts))
+    decided_unsent = run(
+        facts(decision_to_assess={**ASSESS, "notified_on": None}), date(2026, 2, 10), context(ladder=alerts)
+    )
+    assert "limit_warning" in {message.purpose for message in undecided.work.messages}
+    assert "limit_warning" not in {message.purpose for message in decided_unsent.work.messages}
