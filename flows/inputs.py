@@ -11,12 +11,15 @@ login. Reasons go in the decision letter (`ehcp decide ... --reasons-file`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from prefect.input import RunInput
 from pydantic import Field
 
 from ehcp.db.inputs import PanelDecision
+from ehcp.domain.facts import SettingType
+from ehcp.domain.finalising import ADVICE_GAP_REASONS
+from ehcp.domain.grounds import ExceptionGround
 from ehcp.runtime.coordinator_input import CoordinatorEntry
 
 WITHDRAWN = Field(
@@ -57,6 +60,13 @@ GAP_REASONS = Literal[
     "adviser_has_no_involvement",
     "appointment_not_kept",
 ]
+
+
+# Prefect renders a Literal as a choice with a "nothing chosen" word; these must name
+# exactly what the domain allows, checked here at import rather than found in a refusal.
+assert set(get_args(GROUND_CHOICES)) - {NONE} == set(ExceptionGround)
+assert set(get_args(SETTING_TYPES)) - {"not recorded"} == set(SettingType)
+assert set(get_args(GAP_REASONS)) - {NONE} == set(ADVICE_GAP_REASONS)
 
 
 class RecordsExceptions(RunInput):

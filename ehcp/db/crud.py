@@ -166,6 +166,26 @@ def family_told_on(session: Session, *, case: Case) -> dict[str, date]:
     return {purpose: london_date(sent_at) for purpose, sent_at in rows if sent_at is not None}
 
 
+def latest_plan_version(session: Session, *, case: Case) -> PlanVersion | None:
+    """The caseworker's newest version of the plan (what the final plan is made from)."""
+    return session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.case_id == case.id)
+        .order_by(col(PlanVersion.number).desc())
+        .limit(1)
+    ).first()
+
+
+def served_plan_version(session: Session, *, case: Case) -> PlanVersion | None:
+    """The newest version served on the family (what the draft's email carries)."""
+    return session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.case_id == case.id, col(PlanVersion.served_on).is_not(None))
+        .order_by(col(PlanVersion.number).desc())
+        .limit(1)
+    ).first()
+
+
 def case_timeline(session: Session, *, case: Case, council: Council, today: date) -> Timeline:
     return _timeline(case_facts(session, case=case), council, today)
 
@@ -481,9 +501,7 @@ def record_draft_served(
     proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
     # Only the caseworker's own version is served (Regs 12(1): the council sets out each
     # section): never the generated working draft. It must exist on the day it is served.
-    version = session.exec(
-        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
-    ).first()
+    version = latest_plan_version(session, case=case)
     if version is None:
         raise InvalidInput.one(
             "served_on",
@@ -762,9 +780,7 @@ def finalise_plan(
                 "council", "no ICB configured (considering_notice.health); Regs 13(2)(c) sends it the plan"
             )
         )
-    latest = session.exec(
-        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
-    ).first()
+    latest = latest_plan_version(session, case=case)
     if latest is None or facts.draft_served_on is None:
         refusals.append(FieldError("plan", "no caseworker's version of the plan has been served"))
     if refusals:

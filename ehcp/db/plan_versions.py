@@ -47,13 +47,7 @@ def plan_versions(session: Session, *, case: Case) -> list[PlanVersion]:
     )
 
 
-def latest_plan_version(session: Session, *, case: Case) -> PlanVersion | None:
-    return session.exec(
-        select(PlanVersion)
-        .where(PlanVersion.case_id == case.id)
-        .order_by(col(PlanVersion.number).desc())
-        .limit(1)
-    ).first()
+latest_plan_version = crud.latest_plan_version
 
 
 def upload_plan_version(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
+from ehcp.db import crud
 from ehcp.db.models import (
     AdviceRequest,
     AdviceSubmission,
@@ -22,7 +23,6 @@ from ehcp.db.models import (
     Child,
     Decision,
     FamilyContact,
-    PlanVersion,
     StatutoryException,
 )
 from ehcp.domain.advice_sections import Section, sections_for
@@ -148,9 +148,7 @@ def family_view(session: Session, *, case: Case, council: Council, timeline: Tim
         .where(StatutoryException.case_id == case.id)
         .order_by(col(StatutoryException.id))
     ).all()
-    latest = session.exec(
-        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number).desc())
-    ).first()
+    latest = crud.latest_plan_version(session, case=case)
     return FamilyView(
         council_text=dict(latest.sections) if latest else None,
         plan_version=latest.number if latest else None,

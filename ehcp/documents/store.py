@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud
-from ehcp.db.models import Case, Document, PlanVersion, id_of
+from ehcp.db.models import Case, Document, id_of
 from ehcp.documents.context import council_details, document_context
 from ehcp.documents.family_safe import family_view
 from ehcp.documents.kinds import parse
@@ -53,11 +53,7 @@ def produce(
 
 
 def served_version_bytes(session: Session, *, case: Case) -> bytes:
-    version = session.exec(
-        select(PlanVersion)
-        .where(PlanVersion.case_id == case.id, col(PlanVersion.served_on).is_not(None))
-        .order_by(col(PlanVersion.number).desc())
-    ).first()
+    version = crud.served_plan_version(session, case=case)
     if version is None:
         raise LookupError(f"case {case.ref} has no served version of the plan")
     return Path(version.storage_path).read_bytes()

@@ -13,6 +13,7 @@ finds the wait already moved on and changes nothing.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
@@ -76,35 +77,33 @@ def apply(
         return _refuse(session, ref=ref, wait_number=wait_number, refused=refused, now=now)
 
 
+class _Write(TypedDict):
+    """What every case store write takes besides its own fields."""
+
+    case: Case
+    council: Council
+    now: datetime
+    actor: str
+
+
 def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Council, now: datetime) -> str:
     done = []
     today = london_date(now)
+    write = _Write(case=case, council=council, now=now, actor=ACTOR)
     if entry.decision is not None:
         if entry.decided_on is None:
             raise InvalidInput.one("decided_on", "give the date of the decision")
-        decision = entry.decision.entry(decided_on=entry.decided_on)
-        crud.record_decision(session, case=case, decision=decision, council=council, now=now, actor=ACTOR)
+        crud.record_decision(session, decision=entry.decision.entry(decided_on=entry.decided_on), **write)
         done.append(f"recorded decision: {words(entry.decision)}")
     if entry.draft_served_on is not None:
-        served_on = entry.draft_served_on
-        crud.record_draft_served(
-            session, case=case, served_on=served_on, council=council, now=now, actor=ACTOR
-        )
+        crud.record_draft_served(session, served_on=entry.draft_served_on, **write)
         done.append("recorded draft served")
     if entry.requested_school and entry.requested_school.strip():
-        crud.record_requested_school(
-            session, case=case, school=entry.requested_school, on=today, council=council, now=now, actor=ACTOR
-        )
+        crud.record_requested_school(session, school=entry.requested_school, on=today, **write)
         done.append("recorded the school the family asked for")
     if entry.meeting_requested_on is not None or entry.meeting_held_on is not None:
         crud.record_meeting(
-            session,
-            case=case,
-            requested_on=entry.meeting_requested_on,
-            held_on=entry.meeting_held_on,
-            council=council,
-            now=now,
-            actor=ACTOR,
+            session, requested_on=entry.meeting_requested_on, held_on=entry.meeting_held_on, **write
         )
         done.append("recorded the meeting")
     if entry.setting_type is not None or (entry.named_setting and entry.named_setting.strip()):
@@ -112,41 +111,28 @@ def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Coun
             raise InvalidInput.one("setting_type", "choose the type of school or institution (s.40(2))")
         crud.record_named_setting(
             session,
-            case=case,
             setting_name=entry.named_setting,
             setting_type=entry.setting_type,
             setting_email=entry.setting_email,
             on=today,
-            council=council,
-            now=now,
-            actor=ACTOR,
+            **write,
         )
         done.append("recorded section I")
     if entry.advice_gap_key:
         if entry.advice_gap_reason is None:
             raise InvalidInput.one("advice_gap_reason", "choose why the plan goes ahead without it")
-        crud.record_advice_gap(
-            session,
-            case=case,
-            key=entry.advice_gap_key,
-            reason=entry.advice_gap_reason,
-            council=council,
-            now=now,
-            actor=ACTOR,
-        )
+        crud.record_advice_gap(session, key=entry.advice_gap_key, reason=entry.advice_gap_reason, **write)
         done.append("recorded going ahead without advice")
     if entry.exception_ground is not None:
         if entry.exception_limit is None or entry.exception_from is None:
             raise InvalidInput.one("exception_limit", "give the limit it affects and the day it began")
-        exception = _exception(entry)
-        crud.record_exception(session, case=case, exception=exception, council=council, now=now, actor=ACTOR)
+        crud.record_exception(session, exception=_exception(entry), **write)
         done.append("recorded an exception")
     if entry.finalise_on is not None:
-        crud.finalise_plan(session, case=case, on=entry.finalise_on, council=council, now=now, actor=ACTOR)
+        crud.finalise_plan(session, on=entry.finalise_on, **write)
         done.append("finalised the plan")
     if entry.withdrawn_on is not None:
-        withdrawn_on = entry.withdrawn_on
-        crud.withdraw(session, case=case, withdrawn_on=withdrawn_on, council=council, now=now, actor=ACTOR)
+        crud.withdraw(session, withdrawn_on=entry.withdrawn_on, **write)
         done.append("recorded withdrawal")
     return "; ".join(done) or "nothing entered: looked again"
 
