@@ -293,6 +293,29 @@ def test_an_exception_whose_dates_fall_outside_the_limits_run_is_refused(session
     assert session.exec(select(func.count()).select_from(StatutoryException)).one() == 0
 
 
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "refused"),
+    [
+        (date(2026, 2, 16), None, None),  # began on the due day: may have caused it
+        (date(2026, 2, 17), None, "starts_on"),  # began the day after: cannot have
+        (date(2025, 12, 1), date(2026, 1, 5), None),  # ended on the day the limit began
+        (date(2025, 12, 1), date(2026, 1, 4), "ends_on"),  # ended the day before
+    ],
+)
+def test_an_exceptions_dates_must_touch_the_limits_run_at_its_edge_days(
+    session, council, now, starts_on, ends_on, refused
+):
+    # Received 5 January: the decision whether to assess runs 5 January to 16 February (Regs 5(1)).
+    case = open_case(session, council, now=now)
+    exception = {"ground": "exceptional_personal_circumstances", "limit_key": "decision_to_assess"}
+    if refused is None:
+        record_exception(session, council, case, starts_on=starts_on, ends_on=ends_on, now=now, **exception)
+        return
+    with pytest.raises(InvalidInput) as error:
+        record_exception(session, council, case, starts_on=starts_on, ends_on=ends_on, now=now, **exception)
+    assert error.value.errors[0].field == refused
+
+
 def test_a_recorded_exception_says_who_recorded_it_and_which_limit_it_excuses(session, council, now):
     case = open_case(session, council, now=now)
     record_exception(
