@@ -68,6 +68,15 @@ class Case(SQLModel, table=True):
     # Regs 13(1)(a)(ii): a meeting the family required about the draft, and when it was held.
     meeting_requested_on: date | None = None
     meeting_held_on: date | None = None
+    # How the family must be written to and spoken with (intake's contact preferences):
+    # shown on the timeline and in every coordinator message about the case.
+    contact_language: str | None = Field(default=None, max_length=60)
+    interpreter_needed: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    accessibility_needs: str | None = Field(default=None, max_length=1000)
+    # Regs 6(3): educational advice after consulting a qualified teacher of the deaf /
+    # of the visually impaired where the child is hearing / visually impaired.
+    hearing_impairment: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    vision_impairment: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Statutory dates, derived from received_on by the clock; stored so that
     # reports and the sweep can query them.
     decide_to_assess_by: date
@@ -139,6 +148,8 @@ class FamilyContact(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     preferred_contact: str = Field(default="email", max_length=20)
     is_primary: bool = False
+    # A young person holds the rights (s.83(2)); a parent gets copies only as they choose.
+    receives_copies: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
 
 
 class AdviceRequest(SQLModel, table=True):
@@ -159,6 +170,10 @@ class AdviceRequest(SQLModel, table=True):
     due_on: date
     received_on: date | None = None
     existing_advice_accepted: bool = False
+    # Regs 6(4): advice already given that the council, its author and the family agree is
+    # sufficient is not sought again. What it is, and the day all three agreed.
+    existing_advice_source: str | None = Field(default=None, max_length=300)
+    existing_advice_agreed_on: date | None = None
     # Why the plan goes ahead without this advice (a finalising.ADVICE_GAP_REASONS code).
     gap_reason: str | None = Field(default=None, max_length=60)
     internal_note: str | None = Field(default=None, sa_column=Column(Text))
@@ -258,7 +273,12 @@ class OutboundMessage(SQLModel, table=True):
     case_id: int = _case_fk()
     purpose: str = Field(max_length=60)
     recipient_role: str = Field(max_length=40)
-    recipient_address: str = Field(max_length=320)
+    # "email": the relay sends it. "post": it waits in the post tray (ehcp post ...) until
+    # a person prints, posts and marks it posted; `posted_on` is then its sending day.
+    channel: str = Field(default="email", max_length=10, sa_column_kwargs={"server_default": "email"})
+    recipient_address: str = Field(max_length=320)  # the email address, or the addressee's name by post
+    postal_address: str | None = Field(default=None, sa_column=Column(Text))
+    posted_on: date | None = None
     due_on: date | None = None
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
