@@ -125,12 +125,13 @@ class DecideWhetherToIssue(RecordsExceptions):
 
 
 class ServeDraft(RecordsExceptions):
-    """Record the day the draft plan was served on the family: their 15 days start that day."""
+    """Serve the caseworker's newest version of the plan on the family: it goes by email
+    (or into the post tray) now, and their 15 days begin on the day it reaches them."""
 
-    draft_served_on: date | None = Field(
-        default=None,
-        title="Draft served on",
-        description="The day the draft plan was sent to the family.",
+    serve_draft: bool = Field(
+        default=False,
+        title="Serve the draft plan now",
+        description="Sends the newest uploaded version (`ehcp plan upload`) to the family today.",
     )
     withdrawn_on: date | None = WITHDRAWN
 
@@ -142,6 +143,11 @@ class FinalisePlan(RecordsExceptions):
     a requested meeting is held, the schools are consulted and no advice is outstanding
     without a recorded reason. Nothing issues the plan by itself."""
 
+    serve_again: bool = Field(
+        default=False,
+        title="Serve the newest version again",
+        description="When the plan has changed with new advice since it was served: a new 15 days.",
+    )
     requested_school: str | None = Field(
         default=None,
         title="School the family asked for",

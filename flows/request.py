@@ -36,8 +36,10 @@ def ehc_request(case_ref: str) -> str:
     while True:
         look = look_at_case(case_ref)
         sent = send_case_messages(case_ref)
-        if sent.failed:
-            continue  # look again at once: the coordinator must hear of a refused email
+        if sent.failed or sent.told_family:
+            # Look again at once: the coordinator must hear of a refused email, and a letter
+            # that reached the family has met a limit or started the family's 15 days.
+            continue
         if look.closed:
             return look.stage
         entered = suspend_flow_run(

@@ -107,11 +107,8 @@ def build() -> Document:
     tag(document, '{%p if section.code == "K" %}')
     document.add_paragraph("The advice and information gathered for the assessment:")
     tag(document, "{%p for item in plan.advice %}")
-    document.add_paragraph(
-        "{{ item.organisation }} ({{ item.role|words }}): requested {{ item.requested_on|long_date }}, "
-        "{{ 'received ' ~ item.received_on|long_date if item.received_on else 'NOT YET RECEIVED' }}",
-        style="List Bullet",
-    )
+    # The same line as the final plan's: received, agreed sufficient (Regs 6(4)), or why not.
+    document.add_paragraph("{{ item.summary }}", style="List Bullet")
     tag(document, "{%p endfor %}")
     tag(
         document,

@@ -24,10 +24,11 @@ from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, case_or_exit, council, fail, settings, stdout
 from ehcp.db import crud
 from ehcp.db.engine import database
-from ehcp.db.inputs import ConsultationIn, PanelDecision
+from ehcp.db.inputs import AdviceAdd, ConsultationIn, ExistingAdviceIn, PanelDecision
 from ehcp.db.models import Case
 from ehcp.errors import InvalidInput
 from ehcp.runtime.signals import Wake, wake_case
+from ehcp.timesource import london_date
 
 ACTOR = "coordinator:cli"
 Ref = Annotated[str, typer.Argument(help="The case reference, e.g. EHC-2026-000123.")]
@@ -155,11 +156,102 @@ def advice_record(
     )
 
 
-def draft_served(ref: Ref, on: On) -> None:
-    """Record the day the draft plan was served on the family (their 15 days start)."""
+class AddRole(StrEnum):
+    """Under which head of Regs 6(1) a coordinator asks someone more."""
+
+    FAMILY_REQUESTED = "family_requested"  # (h) anyone the family reasonably asks for
+    OTHER = "other"  # (f) anyone else the council thinks appropriate
+    EDUCATIONAL = "educational"  # (b)(ii)-(iii) when the child has no current setting
+    PREPARATION_FOR_ADULTHOOD = "preparation_for_adulthood"  # (g) where no service is configured
+
+
+@advice_app.command("add")
+def advice_add(
+    ref: Ref,
+    role: Annotated[
+        AddRole,
+        typer.Option(
+            help="family_requested (Regs 6(1)(h)) or other (6(1)(f)); also educational, "
+            "preparation_for_adulthood where the case has nobody for it."
+        ),
+    ],
+    organisation: Annotated[str, typer.Option(help="Who is asked: the organisation or service.")],
+    name: Annotated[str | None, typer.Option(help="The person, if a named professional.")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Their email; without one the request goes by post.")
+    ] = None,
+) -> None:
+    """Ask someone more for advice while the council is assessing: someone the family
+    reasonably asks for, or anyone else the council thinks appropriate. Their request,
+    letter and due date follow as for every adviser."""
+    try:
+        entry = AdviceAdd(role=role.value, organisation=organisation, contact_name=name, contact_email=email)
+    except ValidationError as error:
+        fail(str(InvalidInput.from_validation(error)))
+    keys: list[str] = []
+
+    def write(session, **kw) -> None:
+        keys.append(crud.add_advice(session, advice=entry, **kw).key)
+
+    _record(ref, write, f"advice asked for under {role.value}")
+    stdout.print(f"Its key is {keys[0]}.")
+
+
+@advice_app.command("sufficient")
+def advice_sufficient(
+    ref: Ref,
+    key: Annotated[
+        str, typer.Argument(help="The advice's key, e.g. psychological (`ehcp timeline --case`).")
+    ],
+    source: Annotated[
+        str,
+        typer.Option(help='What it is, as the family reads it: "Educational psychology report, March 2026".'),
+    ],
+    agreed_on: Annotated[
+        datetime, typer.Option(formats=DATE_FORMATS, help="The day all three agreed it is sufficient.")
+    ],
+    adviser_agrees: Annotated[
+        bool, typer.Option("--adviser-agrees", help="The person who gave it agrees it is sufficient.")
+    ] = False,
+    family_agrees: Annotated[
+        bool, typer.Option("--family-agrees", help="The family agrees it is sufficient.")
+    ] = False,
+) -> None:
+    """Regs 6(4): existing advice the council, the person who gave it and the family all agree
+    is sufficient is not sought again. Before the request it is never sent; after, it is no
+    longer chased. Refused unless both --adviser-agrees and --family-agrees are given."""
+    try:
+        entry = ExistingAdviceIn(
+            source=source,
+            agreed_on=agreed_on.date(),
+            adviser_agrees=adviser_agrees,
+            family_agrees=family_agrees,
+        )
+    except ValidationError as error:
+        fail(str(InvalidInput.from_validation(error)))
     _record(
         ref,
-        lambda session, **kw: crud.record_draft_served(session, served_on=on.date(), **kw),
+        lambda session, **kw: crud.record_existing_advice_sufficient(session, key=key, existing=entry, **kw),
+        f"existing advice {key} agreed sufficient",
+    )
+
+
+def draft_served(
+    ref: Ref,
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--on", formats=DATE_FORMATS, help="Today, if given: a draft is served the day it is sent."
+        ),
+    ] = None,
+) -> None:
+    """Serve the caseworker's newest version on the family today (again, after new advice).
+    It goes by email or into the post tray; their 15 days begin when it reaches them."""
+    _record(
+        ref,
+        lambda session, **kw: crud.record_draft_served(
+            session, served_on=on.date() if on else london_date(kw["now"]), **kw
+        ),
         "draft served",
     )
 

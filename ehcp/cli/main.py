@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan
+from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post
+from ehcp.cli.budget import app as budget_app
 from ehcp.cli.common import council, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
@@ -42,6 +43,8 @@ app.add_typer(intake.app, name="intake")
 app.add_typer(mail.app, name="mail")
 app.add_typer(documents.app, name="documents")
 app.add_typer(plan.app, name="plan")
+app.add_typer(budget_app, name="budget")
+app.add_typer(post.app, name="post")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

@@ -19,7 +19,7 @@ from ehcp.domain.facts import AdviceFacts, CaseFacts
 from ehcp.domain.roles import ContributorRole
 from ehcp.errors import InvalidInput
 from ehcp.text import words
-from ehcp.views.timeline import timeline_document
+from ehcp.views.timeline import CaseDetails, timeline_document
 
 # The facts' field names, as the flags that feed them.
 FLAG_FOR_FIELD = {
@@ -27,6 +27,9 @@ FLAG_FOR_FIELD = {
     "decision_to_assess": "--decided-to-assess",
     "advice": "--advice-requested",
     "draft_served_on": "--draft-served",
+    # A draft given as served was issued that day: a fault with it is the same flag's.
+    "draft_issued_on": "--draft-served",
+    "draft_first_issued_on": "--draft-served",
     "final_issued_on": "--final-issued",
 }
 
@@ -101,7 +104,7 @@ def timeline(
         ]
         if given:
             fail(f"--case reads the stored facts; do not combine it with {', '.join(given)}")
-        result, ref = _stored_timeline(case, rules, as_of), case
+        (result, details), ref = _stored_timeline(case, rules, as_of), case
     else:
         if received is None:
             fail("--received: give the day the request was received (YYYY-MM-DD), or --case REF")
@@ -112,18 +115,20 @@ def timeline(
             as_date(draft_served),
             as_date(final_issued),
         )
-        result, ref = (
-            rules.timeline(facts, today=as_of),
-            None,
-        )
+        result, ref, details = rules.timeline(facts, today=as_of), None, None
     if as_json:
-        stdout.print_json(json.dumps(timeline_document(result, case_ref=ref)))
+        stdout.print_json(json.dumps(timeline_document(result, case_ref=ref, details=details)))
     else:
         _print_table(result, ref)
+        for line in details.lines() if details else []:
+            stdout.print(line)
+
+
+FACT_FLAGS = ("--received", "--decided-to-assess", "--advice-requested", "--draft-served", "--final-issued")
 
 
 def _fact_flags(*values):
-    return zip(FLAG_FOR_FIELD.values(), values, strict=True)
+    return zip(FACT_FLAGS, values, strict=True)
 
 
 def _facts_from_flags(
@@ -153,12 +158,15 @@ def _flag(field: str) -> str:
     return FLAG_FOR_FIELD.get(field.split(".")[0], field)
 
 
-def _stored_timeline(ref: str, rules, as_of: date) -> Timeline:
+def _stored_timeline(ref: str, rules, as_of: date) -> tuple[Timeline, CaseDetails]:
+    """The stored case's timeline, and what the coordinator must see with it (the school
+    the family asked for, their contact needs): local views only, never Prefect."""
     with database() as session:
         stored = crud.get_case(session, ref=ref)
         if stored is None:
             fail(f"--case: no case with reference {ref!r}")
-        return crud.case_timeline(session, case=stored, council=rules, today=as_of)
+        timeline = crud.case_timeline(session, case=stored, council=rules, today=as_of)
+        return timeline, CaseDetails.of(stored)
 
 
 def _print_table(result: Timeline, ref: str | None) -> None:

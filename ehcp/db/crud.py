@@ -19,12 +19,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
-from ehcp.db.inputs import AdviceRequestIn, CaseOpen, ConsultationIn, DecisionIn, ExceptionIn
+from ehcp.db.inputs import (
+    AdviceAdd,
+    AdviceRequestIn,
+    CaseOpen,
+    ConsultationIn,
+    DecisionIn,
+    ExceptionIn,
+    ExistingAdviceIn,
+)
 from ehcp.db.models import (
     AdviceRequest,
     Case,
     CaseEvent,
     CaseRefCounter,
+    Channel,
     Child,
     Decision,
     FamilyContact,
@@ -36,7 +45,17 @@ from ehcp.db.models import (
     id_of,
 )
 from ehcp.db.unit_of_work import commit
+from ehcp.documents.plan_reading import substantive_change
 from ehcp.domain import finalising
+from ehcp.domain.advice_plan import (
+    EXISTING_ADVICE_ROLES,
+    AdviceCase,
+    ExistingAdvice,
+    Professional,
+    Service,
+    added_key,
+    advice_plan,
+)
 from ehcp.domain.clock import Timeline
 from ehcp.domain.facts import (
     AdviceFacts,
@@ -50,6 +69,8 @@ from ehcp.domain.facts import (
 )
 from ehcp.domain.finalising import ADVICE_GAP_REASONS
 from ehcp.domain.grounds import ExceptionGround
+from ehcp.domain.postal import deemed_delivered_on
+from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.errors import FieldError, InvalidInput
 from ehcp.text import words
@@ -119,7 +140,10 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
             if issue
             else None
         ),
-        draft_served_on=case.draft_served_on,
+        draft_issued_on=case.draft_issued_on,
+        draft_first_issued_on=_first_served(session, case),
+        draft_served_on=draft_served_on(session, case=case),
+        changed_since_service=changed_since_service(session, case=case),
         requested_school=case.requested_school,
         meeting_requested_on=case.meeting_requested_on,
         meeting_held_on=case.meeting_held_on,
@@ -148,22 +172,75 @@ TELLS_THE_FAMILY = ("decision_to_assess", "decision_not_to_assess", "decision_no
 
 
 def family_told_on(session: Session, *, case: Case) -> dict[str, date]:
-    """For each letter that meets a limit, the London day it was first sent to the family.
+    """For each letter that meets a limit, the day the family was first told.
 
     A limit on the council is a duty to notify or send, so it is met when the family is
     told, not when the panel decided: a decision recorded late keeps its own date in the
-    chronology but is judged by the day its letter went out."""
+    chronology but is judged by the day its letter went out. By email that is the London
+    day it was sent; by post, the letter's deemed day of delivery after the day it was
+    marked posted (Interpretation Act 1978 s.7; ehcp.domain.postal)."""
+    told: dict[str, date] = {}
+    for purpose, day, _queued in _sent_to_family(session, case=case, purposes=TELLS_THE_FAMILY):
+        told[purpose] = min(day, told.get(purpose, day))
+    return told
+
+
+def draft_served_on(session: Session, *, case: Case) -> date | None:
+    """The day the draft the coordinator last served reached the family in law (the
+    family's 15 days begin with it, Regs 13(1)(a)), or None while it is on its way."""
+    if case.draft_issued_on is None:
+        return None
+    days = [
+        day
+        for _purpose, day, queued in _sent_to_family(session, case=case, purposes=("draft_plan",))
+        if queued >= case.draft_issued_on
+    ]
+    return min(days, default=None)
+
+
+def _sent_to_family(
+    session: Session, *, case: Case, purposes: tuple[str, ...]
+) -> list[tuple[str, date, date]]:
+    """(purpose, day served, day queued) of each letter of `purposes` sent to the family."""
     rows = session.exec(
-        select(OutboundMessage.purpose, func.min(OutboundMessage.sent_at))
-        .where(
+        select(OutboundMessage).where(
             OutboundMessage.case_id == case.id,
-            col(OutboundMessage.purpose).in_(TELLS_THE_FAMILY),
+            col(OutboundMessage.purpose).in_(purposes),
             OutboundMessage.recipient_role == "family",
             OutboundMessage.state == OutboxState.SENT,
         )
-        .group_by(col(OutboundMessage.purpose))
     ).all()
-    return {purpose: london_date(sent_at) for purpose, sent_at in rows if sent_at is not None}
+    out = []
+    for row in rows:
+        if row.channel == Channel.POST and row.posted_on is not None:
+            day = deemed_delivered_on(row.posted_on)
+        elif row.sent_at is not None:
+            day = london_date(row.sent_at)
+        else:
+            continue
+        out.append((row.purpose, day, london_date(row.queued_at)))
+    return out
+
+
+def _first_served(session: Session, case: Case) -> date | None:
+    return session.exec(select(func.min(PlanVersion.served_on)).where(PlanVersion.case_id == case.id)).one()
+
+
+def changed_since_service(session: Session, *, case: Case) -> tuple[str, ...]:
+    """Sections the newest version changes from the served one, when advice has arrived
+    since the draft was served: new content the family has not been given 15 days on."""
+    served = served_plan_version(session, case=case)
+    latest = latest_plan_version(session, case=case)
+    if served is None or latest is None or latest.number == served.number or served.served_on is None:
+        return ()
+    served_on = served.served_on
+    late_advice = [
+        row for row in _rows(session, AdviceRequest, case) if row.received_on and row.received_on > served_on
+    ]
+    if not late_advice:
+        return ()
+    # Section I is named when the plan is finalised: naming it is not new content.
+    return tuple(code for code in substantive_change(served.sections, latest.sections) if code != "I")
 
 
 def latest_plan_version(session: Session, *, case: Case) -> PlanVersion | None:
@@ -220,6 +297,11 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
         setting_name=request.setting_name,
         setting_email=request.setting_email,
         setting_calendar=request.setting_calendar,
+        hearing_impairment=request.hearing_impairment,
+        vision_impairment=request.vision_impairment,
+        contact_language=request.contact_language,
+        interpreter_needed=request.interpreter_needed,
+        accessibility_needs=request.accessibility_needs,
         stage=stage_of(facts),
         decide_to_assess_by=timeline.due_on("decision_to_assess"),
         decide_not_to_issue_by=timeline.due_on("decision_not_to_issue"),
@@ -235,6 +317,7 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
     session.add(Child(case_id=id_of(case), **request.child.model_dump()))
     for contact in request.family:
         session.add(FamilyContact(case_id=id_of(case), **contact.model_dump()))
+    source = request.request_source
     _append_event(
         session,
         case=case,
@@ -242,8 +325,19 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
         occurred_on=request.received_on,
         actor=actor,
         now=now,
-        summary=f"Request for an EHC needs assessment received (from {words(request.request_source)}).",
-        detail={"request_source": request.request_source.value},
+        summary=(
+            f"Request for an EHC needs assessment received from the {words(source)} (s.36(1)); "
+            f"SEN2 request source {source.sen2_code}."
+            if source.is_request
+            else f"Child or young person brought to the council's attention by {source.family_words} "
+            "(s.24): considering whether an EHC needs assessment is needed (s.36(3)); "
+            f"SEN2 request source {source.sen2_code}."
+        ),
+        detail={
+            "request_source": source.value,
+            "under_s36_1": source.is_request,
+            "sen2_request_source": source.sen2_code,
+        },
     )
     commit(session)
     return case
@@ -491,30 +585,57 @@ def end_exception(
 def record_draft_served(
     session: Session, *, case: Case, served_on: date, council: Council, now: datetime, actor: str
 ) -> Case:
+    """The coordinator serves the caseworker's newest version on the family.
+
+    This is the council's act; the draft goes out by email (or into the post tray) at
+    once, and the family's 15 days begin when it reaches them (`draft_served_on`), so
+    the day given here can only be today: a served date is never typed in after the fact.
+    Serving again, once a newer version exists and before the plan is finalised, gives
+    the family the new version and a new 15 days (Regs 13(1))."""
     facts = case_facts(session, case=case)
-    if facts.draft_served_on is not None:
-        raise InvalidInput.one("served_on", f"the draft was already served on {facts.draft_served_on}")
-    _not_future("served_on", served_on, now)
+    today = london_date(now)
+    if served_on != today:
+        raise InvalidInput.one(
+            "served_on",
+            f"a draft is served on the day it is sent ({today}); the family's 15 days begin when it "
+            "reaches them, which the outbox records",
+        )
     issue = facts.decision_to_issue
     if issue is None or issue.outcome is not IssueOutcome.ISSUE:
         raise InvalidInput.one("served_on", "a draft plan is served after the decision to issue a plan")
-    proposed = _as_field("served_on", **_with(facts, draft_served_on=served_on))
     # Only the caseworker's own version is served (Regs 12(1): the council sets out each
-    # section): never the generated working draft. It must exist on the day it is served.
+    # section): never the generated working draft.
     version = latest_plan_version(session, case=case)
     if version is None:
         raise InvalidInput.one(
             "served_on",
             "upload the caseworker's version of the plan first (`ehcp plan upload`): it is what is served",
         )
-    if served_on < london_date(version.uploaded_at):
-        raise InvalidInput.one(
-            "served_on",
-            f"version {version.number} was uploaded on {london_date(version.uploaded_at)}, after {served_on}",
-        )
+    serving_again = facts.draft_issued_on is not None
+    if serving_again:
+        if facts.final_issued_on is not None:
+            raise InvalidInput.one("served_on", f"the plan was finalised on {facts.final_issued_on}")
+        if version.served_on is not None:
+            raise InvalidInput.one(
+                "served_on",
+                f"version {version.number} was already served on {version.served_on}: upload the "
+                "amended version to serve it again",
+            )
+        if facts.draft_issued_on == served_on:
+            raise InvalidInput.one("served_on", f"a draft was already served today ({served_on})")
+    proposed = _as_field(
+        "served_on", **_with(facts, draft_issued_on=served_on, draft_served_on=None, changed_since_service=())
+    )
     version.served_on = served_on
     session.add(version)
-    case.draft_served_on = served_on
+    case.draft_issued_on = served_on
+    summary = (
+        f"Version {version.number} of the plan served again on the family; a new 15 days begin when it "
+        "reaches them."
+        if serving_again
+        else f"Draft plan (version {version.number}) served on the family; their 15 days to comment begin "
+        "when it reaches them."
+    )
     _commit_change(
         session,
         case=case,
@@ -524,8 +645,8 @@ def record_draft_served(
         occurred_on=served_on,
         actor=actor,
         now=now,
-        summary="Draft plan served on the family; their 15 days to comment begin.",
-        detail={},
+        summary=summary,
+        detail={"version": version.number, "again": serving_again},
     )
     return case
 
@@ -618,7 +739,7 @@ def record_named_setting(
     The final plan's copy goes to the institution (Regs 13(2)(b)): to `setting_email`, or
     else the address its consultation was sent to."""
     facts = case_facts(session, case=case)
-    if facts.draft_served_on is None:
+    if facts.draft_issued_on is None:
         raise InvalidInput.one("setting_name", "a setting is named after the draft plan is served")
     name = (setting_name or "").strip() or None
     if setting_email is not None:
@@ -660,7 +781,7 @@ def record_requested_school(
     """s.38(2)(b): the school or institution the family asked to be named. It must be
     consulted (s.39(2)) before the plan is finalised."""
     facts = case_facts(session, case=case)
-    if facts.draft_served_on is None:
+    if facts.draft_issued_on is None:
         raise InvalidInput.one("school", "the family asks for a school once the draft plan is served")
     _not_future("on", on, now)
     name = school.strip()
@@ -781,7 +902,7 @@ def finalise_plan(
             )
         )
     latest = latest_plan_version(session, case=case)
-    if latest is None or facts.draft_served_on is None:
+    if latest is None or facts.draft_issued_on is None:
         refusals.append(FieldError("plan", "no caseworker's version of the plan has been served"))
     if refusals:
         raise InvalidInput(refusals)
@@ -973,3 +1094,210 @@ def _commit_with(session: Session, case: Case, facts: CaseFacts, council: Counci
     except IntegrityError as error:
         session.rollback()
         raise InvalidInput.one("", f"conflicts with what is already stored: {error.orig}") from error
+
+
+# -- advice sought per case (Regs 6(1)-(4)) -------------------------------
+#
+# Who is asked is decided per case by ehcp/domain/advice_plan.py from what these read.
+# Professionals named at intake stay in the intake payload (the form's own record);
+# Regs 6(4) agreements made before the advice is requested are kept in the chronology
+# (`existing_advice_agreed`) until the request they replace is made.
+
+EXISTING_ADVICE_AGREED = "existing_advice_agreed"
+
+
+def intake_payload(session: Session, *, case: Case) -> dict[str, Any] | None:
+    """The intake form's payload for a case opened through the webhook, else None."""
+    from ehcp.db.models import IntakeSubmission
+
+    row = session.exec(select(IntakeSubmission).where(IntakeSubmission.case_id == case.id)).first()
+    return dict(row.payload) if row is not None else None
+
+
+def advice_case_of(session: Session, *, case: Case, council: Council) -> AdviceCase:
+    """What decides who is asked for advice on this case (domain/advice_plan.py)."""
+    child = session.exec(select(Child).where(Child.case_id == case.id)).first()
+    has_family = session.exec(select(FamilyContact.id).where(FamilyContact.case_id == case.id)).first()
+    payload = intake_payload(session, case=case) or {}
+    return AdviceCase(
+        date_of_birth=child.date_of_birth if child else None,
+        has_family=has_family is not None,
+        setting_name=case.setting_name,
+        setting_email=case.setting_email,
+        hearing_impairment=case.hearing_impairment,
+        vision_impairment=case.vision_impairment,
+        services=tuple(
+            Service(role, contact.organisation, str(contact.email))
+            for role, contact in council.advisers.items()
+        ),
+        professionals=tuple(
+            Professional(
+                role=item["role"],
+                organisation=item["organisation"],
+                name=item.get("name"),
+                email=item.get("email"),
+            )
+            for item in payload.get("professionals", [])
+        ),
+    )
+
+
+def family_agreed_to_share(session: Session, *, case: Case) -> bool | None:
+    """consent.share_with_professionals at intake, or None for a case not opened by the form."""
+    payload = intake_payload(session, case=case)
+    if payload is None:
+        return None
+    return bool(payload.get("consent", {}).get("share_with_professionals", False))
+
+
+def agreed_sufficient(session: Session, *, case: Case) -> tuple[ExistingAdvice, ...]:
+    """Regs 6(4) agreements recorded before their advice was requested, newest per key."""
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == EXISTING_ADVICE_AGREED)
+        .order_by(col(CaseEvent.id))
+    ).all()
+    latest = {
+        event.detail["key"]: ExistingAdvice(
+            key=event.detail["key"],
+            source=event.detail["source"],
+            agreed_on=date.fromisoformat(event.detail["agreed_on"]),
+        )
+        for event in events
+    }
+    return tuple(latest.values())
+
+
+def add_advice(
+    session: Session, *, case: Case, advice: AdviceAdd, council: Council, now: datetime, actor: str
+) -> AdviceRequest:
+    """A coordinator asks someone more for advice while the council is assessing (an
+    `inputs.AdviceAdd`): someone the family reasonably asks for (Regs 6(1)(h)), anyone
+    the council thinks appropriate (f), or whoever gives the educational (b) or
+    preparation for adulthood (g) advice when the case has nobody for it. The key is the
+    role and the next free number (`family-requested-1`): names never go in keys."""
+    facts = case_facts(session, case=case)
+    stage = stage_of(facts)
+    if stage is not CaseStage.ASSESSING:
+        raise InvalidInput.one(
+            "role", f"advice is added while the council is assessing; {case.ref} is {stage}"
+        )
+    role = ContributorRole(advice.role)
+    key = added_key(role, [item.key for item in facts.advice])
+    return request_advice(
+        session,
+        case=case,
+        advice=AdviceRequestIn(
+            key=key,
+            role=role,
+            organisation=advice.organisation,
+            contact_name=advice.contact_name,
+            contact_email=advice.contact_email,
+            requested_on=london_date(now),
+        ),
+        council=council,
+        now=now,
+        actor=actor,
+    )
+
+
+def record_existing_advice_sufficient(
+    session: Session,
+    *,
+    case: Case,
+    key: str,
+    existing: ExistingAdviceIn,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> AdviceRequest | None:
+    """Regs 6(4): the council "must not seek" advice under (1)(b) to (h) that was already
+    given, when the person who gave it, the council and the family are all satisfied it
+    is sufficient (an `inputs.ExistingAdviceIn`). Refused unless both the adviser and the
+    family agree (the council's agreement is this recording).
+
+    Recorded before the advice is requested, it is never sought: the planner stores it as
+    accepted instead of sending a request. Recorded after, it ends the chase (no reminder,
+    chaser, escalation or wait) and counts as advice for section K. Returns the advice
+    request row, or None when the agreement waits for the request it replaces."""
+    refusals = []
+    if not existing.adviser_agrees:
+        refusals.append(
+            FieldError("adviser_agrees", "the person who gave the advice must agree it is sufficient")
+        )
+    if not existing.family_agrees:
+        refusals.append(FieldError("family_agrees", "the family must agree it is sufficient"))
+    if refusals:
+        raise InvalidInput(refusals)
+    _not_future("agreed_on", existing.agreed_on, now)
+    if existing.agreed_on < case.received_on:
+        raise InvalidInput.one(
+            "agreed_on", f"{existing.agreed_on} is before the request ({case.received_on})"
+        )
+    facts = case_facts(session, case=case)
+    stage = stage_of(facts)
+    if stage.is_closed:
+        raise InvalidInput.one("key", f"case {case.ref} is closed ({stage})")
+    row = session.exec(
+        select(AdviceRequest).where(AdviceRequest.case_id == case.id, AdviceRequest.key == key)
+    ).first()
+    role = ContributorRole(row.role) if row is not None else None
+    if row is None:
+        planned = advice_plan(advice_case_of(session, case=case, council=council), on=london_date(now))
+        item = planned.item(key)
+        if item is None or stage not in (CaseStage.CONSIDERING, CaseStage.ASSESSING):
+            known = ", ".join(item.key for item in planned.items if item.role in EXISTING_ADVICE_ROLES)
+            raise InvalidInput.one("key", f"no advice {key!r} to be sought on {case.ref} (advice: {known})")
+        role = item.role
+    if role not in EXISTING_ADVICE_ROLES:
+        raise InvalidInput.one(
+            "key", "Regs 6(4) covers advice under 6(1)(b) to (h): the family's own advice is always sought"
+        )
+    summary = (
+        f"Existing advice agreed sufficient by the council, its author and the family (Regs 6(4)): "
+        f"{words(role.value)} ({key}) is not sought"
+    )
+    detail = {"key": key, "source": existing.source, "agreed_on": existing.agreed_on.isoformat()}
+    if row is None:
+        summary += " when the advice is requested."
+        _commit_change(
+            session,
+            case=case,
+            facts=facts,
+            council=council,
+            kind=EXISTING_ADVICE_AGREED,
+            occurred_on=existing.agreed_on,
+            actor=actor,
+            now=now,
+            summary=summary,
+            detail=detail,
+        )
+        return None
+    if row.received_on is not None:
+        raise InvalidInput.one("key", f"advice {key!r} was received on {row.received_on}")
+    if row.existing_advice_accepted:
+        raise InvalidInput.one(
+            "key", f"advice {key!r} is already recorded as existing advice agreed sufficient"
+        )
+    advice = [
+        {**item.model_dump(), "existing_advice_accepted": True} if item.key == key else item.model_dump()
+        for item in facts.advice
+    ]
+    proposed = _as_field("key", **_with(facts, advice=advice))
+    row.existing_advice_accepted = True
+    row.existing_advice_source = existing.source
+    row.existing_advice_agreed_on = existing.agreed_on
+    session.add(row)
+    _commit_change(
+        session,
+        case=case,
+        facts=proposed,
+        council=council,
+        kind="existing_advice_accepted",
+        occurred_on=existing.agreed_on,
+        actor=actor,
+        now=now,
+        summary=summary + " further: it is no longer chased.",
+        detail=detail,
+    )
+    return row

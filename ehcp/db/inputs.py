@@ -53,6 +53,7 @@ class FamilyContactIn(_Input):
     phone: str | None = Field(default=None, max_length=40)
     preferred_contact: Literal["email", "post", "phone"] = "email"
     is_primary: bool = False
+    receives_copies: bool = True
 
 
 class CaseOpen(_Input):
@@ -63,6 +64,14 @@ class CaseOpen(_Input):
     setting_calendar: str | None = Field(default=None, max_length=60)
     child: ChildIn
     family: list[FamilyContactIn] = Field(min_length=1)
+    # Regs 6(3): the educational advice is given after consulting a qualified teacher of
+    # the deaf / of the visually impaired when the child is hearing / visually impaired.
+    hearing_impairment: bool = False
+    vision_impairment: bool = False
+    # How the family must be written to and spoken with (intake's contact preferences).
+    contact_language: str | None = Field(default=None, max_length=60)
+    interpreter_needed: bool = False
+    accessibility_needs: str | None = Field(default=None, max_length=1000)
 
 
 class AdviceRequestIn(_Input):
@@ -74,7 +83,33 @@ class AdviceRequestIn(_Input):
     setting_calendar: str | None = Field(default=None, max_length=60)
     requested_on: date
     existing_advice_accepted: bool = False
+    # Regs 6(4): what the existing advice is (family-facing) and the day all three agreed.
+    existing_advice_source: str | None = Field(default=None, min_length=1, max_length=300)
+    existing_advice_agreed_on: date | None = None
     internal_note: str | None = None
+
+
+class AdviceAdd(_Input):
+    """Advice a coordinator adds while the council is assessing: someone the family
+    reasonably asks for (Regs 6(1)(h)), anyone else the council thinks appropriate (f),
+    the educational advice when the child has no setting (b)(ii)-(iii), or preparation for
+    adulthood advice (g) where no service is configured for it."""
+
+    role: Literal["family_requested", "other", "educational", "preparation_for_adulthood"]
+    organisation: str = Field(min_length=1, max_length=200)
+    contact_name: str | None = Field(default=None, min_length=1, max_length=200)
+    contact_email: EmailStr | None = None  # none: the request goes by post
+
+
+class ExistingAdviceIn(_Input):
+    """Regs 6(4): existing advice the council, the person who gave it and the family are
+    all satisfied is sufficient. Both agreements are required, as statements of fact the
+    coordinator records (the council's own is the recording)."""
+
+    source: str = Field(min_length=1, max_length=300, description="What it is, in words the family reads.")
+    agreed_on: date
+    adviser_agrees: bool
+    family_agrees: bool
 
 
 class DecisionIn(_Input):

@@ -83,7 +83,9 @@ class Case(SQLModel, table=True):
     decide_not_to_issue_by: date
     draft_target_by: date
     final_plan_by: date
-    draft_served_on: date | None = None
+    # The day the coordinator served the draft (the council's act). The day it was served
+    # in law, when the family's 15 days begin, is read from the outbox (crud.case_facts).
+    draft_issued_on: date | None = None
     # The council's decision to finalise. When the plan reached the family (the day
     # Regs 13(2)'s limit is met on) is read from the outbox, like every notice's.
     final_issued_on: date | None = None
@@ -260,6 +262,13 @@ class OutboxState(StrEnum):
     FAILED = "failed"
 
 
+class Channel(StrEnum):
+    """How an outbox row reaches its recipient."""
+
+    EMAIL = "email"  # the relay sends it
+    POST = "post"  # it waits in the post tray until a person marks it posted
+
+
 class OutboundMessage(SQLModel, table=True):
     """The outbox: one row per message, so a retry or a resumed run never sends twice.
 
@@ -275,7 +284,7 @@ class OutboundMessage(SQLModel, table=True):
     recipient_role: str = Field(max_length=40)
     # "email": the relay sends it. "post": it waits in the post tray (ehcp post ...) until
     # a person prints, posts and marks it posted; `posted_on` is then its sending day.
-    channel: str = Field(default="email", max_length=10, sa_column_kwargs={"server_default": "email"})
+    channel: str = Field(default=Channel.EMAIL, max_length=10, sa_column_kwargs={"server_default": "email"})
     recipient_address: str = Field(max_length=320)  # the email address, or the addressee's name by post
     postal_address: str | None = Field(default=None, sa_column=Column(Text))
     posted_on: date | None = None
@@ -388,3 +397,25 @@ class PlanVersion(SQLModel, table=True):
     uploaded_by: str = Field(max_length=100)
     uploaded_at: datetime = _instant()
     served_on: date | None = None
+
+
+class PersonalBudget(SQLModel, table=True):
+    """Section J's record (Regs 12(1)(j)): the personal budget the family asked for under
+    s.49(1) CFA 2014, and the council's decision on it and on direct payments. One per case;
+    ehcp/db/personal_budget.py writes it. Every text here is family-facing (it feeds the plan)."""
+
+    __tablename__ = "personal_budget"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="ehc_case.id", unique=True, ondelete="RESTRICT")
+    requested_on: date
+    agreed: bool | None = None  # None: not decided yet
+    decided_on: date | None = None
+    amount_per_year: int | None = None  # whole pounds, when an amount was identified
+    covers: str | None = Field(default=None, max_length=1000)  # the provision it secures
+    direct_payments_requested: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    direct_payments: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Why a budget, or direct payments, were refused: the family must be told.
+    reasons: str | None = Field(default=None, max_length=2000)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _instant()

@@ -76,3 +76,14 @@ def cases_to_wake_query(*, now: datetime, limit: int) -> SelectOfScalar[Case]:
 
 def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:
     return list(session.exec(cases_to_wake_query(now=now, limit=limit)))
+
+
+def wake_for_change(session: Session, *, case_id: int, now: datetime) -> None:
+    """Bump the case's version and wake it, in SQL so a concurrent writer's bump is not
+    lost; committed with the caller's row and event."""
+    session.execute(
+        update(Case)
+        .where(col(Case.id) == case_id)
+        .values(version=col(Case.version) + 1, wake_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -20,6 +20,7 @@ from ehcp.documents.kinds import DocumentKind
 from ehcp.domain.appeals import AFTER_MEDIATION_CERTIFICATE_MONTHS, APPEAL_MONTHS, appeal_by
 from ehcp.domain.ehc_plan import EhcPlan, build_plan
 from ehcp.domain.planner import parse_exception_subject
+from ehcp.domain.young_person import is_young_person
 
 
 class MissingSubject(LookupError):
@@ -54,6 +55,10 @@ class LetterFacts(_Model):
     appeal_by: date
     appeal_months: int = APPEAL_MONTHS
     mediation_certificate_months: int = AFTER_MEDIATION_CERTIFICATE_MONTHS
+    # The case is about a young person on the letter's date (over compulsory school age,
+    # under 25: CFA 2014 s.83(2)): the rights are theirs, so the letter speaks to them ("you",
+    # "your draft EHC plan"), not to a parent about "your child".
+    young_person: bool = False
 
 
 class DocumentContext(_Model):
@@ -116,16 +121,32 @@ def document_context(
             raise MissingSubject(f"case {view.case_ref} has no exception {subject!r}")
     if kind.name in ("working_draft", "final_plan"):
         plan = build_plan(view, final=kind.name == "final_plan", on=dated_on)
+    young_person = view.child is not None and is_young_person(view.child.date_of_birth, dated_on)
     return DocumentContext(
         case=view,
         council=council,
         letter=LetterFacts(
             kind=kind.name if subject is None else f"{kind.name}:{subject}",
-            title=kind.title,
+            title=_title(kind.title, view, young_person=young_person),
             dated_on=dated_on,
             appeal_by=appeal_by(dated_on),
+            young_person=young_person,
         ),
         advice=advice,
         exception=exception,
         plan=plan,
     )
+
+
+def _title(title: str, view: FamilyView, *, young_person: bool) -> str:
+    """The letter's heading as its reader should see it: a young person's own plan is
+    "Your draft EHC plan" (s.83(2)); only a request the family made is "Your request"
+    (s.36(1)), a school's is "A request", and a child brought to the council's attention
+    (s.24) is told the council is considering whether an assessment is needed."""
+    if young_person:
+        title = title.replace("Your child's ", "Your ")
+    if title.startswith("Your request for ") and not view.requested_by_family:
+        if view.requested_by_setting:
+            return "A request for " + title.removeprefix("Your request for ")
+        return "Whether an EHC needs assessment is needed"
+    return title

@@ -273,7 +273,7 @@ class _Builder:
             "Decision not to issue a plan notified",
             "Regs 10(1)",
         )
-        plan_under_way = self.facts.draft_served_on is not None
+        plan_under_way = self.facts.draft_issued_on is not None
         if (issue is not None and issue.outcome is IssueOutcome.ISSUE) or plan_under_way:
             # Regs 10 governs only a decision *not* to issue; a plan is bounded by week 20.
             # A served draft means the LA decided to issue, recorded or not.

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ehcp.domain.grounds import LIMIT_GROUNDS, MINIMUM_ABSENCE_DAYS, ExceptionGround, grounds_for_limit
 from ehcp.domain.roles import BOUND_BY_REGS_8, ContributorRole
@@ -166,7 +167,19 @@ class CaseFacts(_Frozen):
     decision_to_assess: AssessmentDecision | None = None
     advice: tuple[AdviceFacts, ...] = ()
     decision_to_issue: IssueDecision | None = None
+    # The council's act of serving the draft (the coordinator's "serve"): the draft and its
+    # letter go to the family that day, by email or into the post tray.
+    draft_issued_on: date | None = None
+    # The first time it was served: what consultations and a meeting about the draft follow.
+    # Serving again (a changed plan, Regs 13(1)) moves draft_issued_on, not this.
+    draft_first_issued_on: date | None = None
+    # The day the draft was served in law: the day its email was sent, or a posted draft's
+    # deemed day of delivery (Interpretation Act 1978 s.7; see postal.py). The family's 15
+    # days begin with it (Regs 13(1)(a)). None while it is still on its way.
     draft_served_on: date | None = None
+    # Sections of the plan the caseworker has changed since the served version, when advice
+    # arrived after service: new content the family has not seen means serving again.
+    changed_since_service: tuple[str, ...] = ()
     # s.38(2)(b): the school or institution the family asked to be named, if they did.
     requested_school: str | None = None
     # Regs 13(1)(a)(ii): the family may require a meeting with an officer about the draft.
@@ -230,7 +243,20 @@ class CaseFacts(_Frozen):
         _require_assessment(info, value.decided_on, "the decision whether to issue")
         return value
 
-    @field_validator("draft_served_on")
+    @model_validator(mode="before")
+    @classmethod
+    def _served_means_issued(cls, data: object) -> object:
+        """A draft that reached the family was issued no later: facts written by hand
+        (tests, the what-if CLI) may give only the day it was served."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("draft_served_on") and not data.get("draft_issued_on"):
+            data = {**data, "draft_issued_on": data["draft_served_on"]}
+        if data.get("draft_issued_on") and not data.get("draft_first_issued_on"):
+            data = {**data, "draft_first_issued_on": data["draft_issued_on"]}
+        return data
+
+    @field_validator("draft_issued_on")
     @classmethod
     def _draft_follows_decisions(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is None:
@@ -244,6 +270,14 @@ class CaseFacts(_Frozen):
                 raise ValueError(
                     f"draft served on {value}, before the decision to issue ({issue.decided_on})"
                 )
+        return value
+
+    @field_validator("draft_served_on")
+    @classmethod
+    def _served_after_issued(cls, value: date | None, info: ValidationInfo) -> date | None:
+        issued = info.data.get("draft_issued_on")
+        if value is not None and issued is not None and value < issued:
+            raise ValueError(f"draft reached the family on {value}, before it was sent ({issued})")
         return value
 
     @field_validator("meeting_held_on")
@@ -261,7 +295,7 @@ class CaseFacts(_Frozen):
     @field_validator("meeting_requested_on")
     @classmethod
     def _meeting_asked_about_draft(cls, value: date | None, info: ValidationInfo) -> date | None:
-        draft = info.data.get("draft_served_on")
+        draft = info.data.get("draft_first_issued_on")
         if value is not None and (draft is None or value < draft):
             raise ValueError("a meeting about the draft is asked for after the draft is served (Regs 13(1))")
         return value
@@ -271,7 +305,7 @@ class CaseFacts(_Frozen):
     def _consultations_follow_draft(
         cls, value: tuple[ConsultationFacts, ...], info: ValidationInfo
     ) -> tuple[ConsultationFacts, ...]:
-        draft = info.data.get("draft_served_on")
+        draft = info.data.get("draft_first_issued_on")
         for item in value:
             if draft is None:
                 raise ValueError(f"consultation '{item.key}' sent before any draft plan was served")
@@ -287,7 +321,7 @@ class CaseFacts(_Frozen):
     def _final_follows_draft(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is None:
             return value
-        draft = info.data.get("draft_served_on")
+        draft = info.data.get("draft_first_issued_on")
         if draft is None:
             raise ValueError("a final plan cannot be issued before a draft plan was served")
         if value < draft:
@@ -330,6 +364,32 @@ class CaseFacts(_Frozen):
                     "only a body asked under s.31 has a 6-week limit to disapply"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _nothing_decided_after_withdrawal(self) -> CaseFacts:
+        """A withdrawn request ends the case (it is closed): no panel decides on it later.
+        Refused naming the decision, as a field validator would (withdrawn_on is validated
+        after the decisions, so only the whole model sees both)."""
+        withdrawn = self.withdrawn_on
+        if withdrawn is None:
+            return self
+        for field in ("decision_to_assess", "decision_to_issue"):
+            decision: AssessmentDecision | IssueDecision | None = getattr(self, field)
+            if decision is not None and decision.decided_on > withdrawn:
+                message = (
+                    f"decision dated {decision.decided_on}, after the request was withdrawn ({withdrawn})"
+                )
+                raise ValidationError.from_exception_data(
+                    type(self).__name__,
+                    [
+                        InitErrorDetails(
+                            type=PydanticCustomError("value_error", message),
+                            loc=(field,),
+                            input=decision.decided_on,
+                        )
+                    ],
+                )
+        return self
 
     @property
     def assessment_refused(self) -> bool:

@@ -63,9 +63,27 @@ def blockers(facts: CaseFacts, *, timeline: Timeline, on: date) -> tuple[Blocker
         return (Blocker("case_ref", f"the request was withdrawn on {facts.withdrawn_on}"),)
     if facts.final_issued_on is not None:
         return (Blocker("case_ref", f"the plan was already finalised on {facts.final_issued_on}"),)
+    if facts.draft_issued_on is None:
+        return (Blocker("draft_served_on", "the draft plan has not been served on the family (Regs 13(1))"),)
     served = facts.draft_served_on
     if served is None:
-        return (Blocker("draft_served_on", "the draft plan has not been served on the family (Regs 13(1))"),)
+        return (
+            Blocker(
+                "draft_served_on",
+                f"the draft sent on {facts.draft_issued_on} has not reached the family yet: their 15 days "
+                "begin on the day its email is sent, or a posted draft's deemed day of delivery "
+                "(Regs 13(1)(a); Interpretation Act 1978 s.7)",
+            ),
+        )
+    if facts.changed_since_service:
+        out.append(
+            Blocker(
+                "draft_served_on",
+                f"sections {', '.join(facts.changed_since_service)} of the plan changed after the draft was "
+                "served, with advice that arrived since: serve the new version, with a new 15 days "
+                "(Regs 13(1))",
+            )
+        )
     last_day = family_period_ends(served)
     if on <= last_day:
         out.append(

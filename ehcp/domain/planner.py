@@ -22,15 +22,21 @@ from datetime import date, timedelta
 
 from ehcp.domain import finalising
 from ehcp.domain import ladder as chasing
+from ehcp.domain.advice_plan import (
+    EXISTING_ADVICE_ROLES,
+    AdviceCase,
+    ExistingAdvice,
+    Service,
+    advice_plan,
+    qualified_teachers,
+    role_key,
+)
 from ehcp.domain.clock import LimitState, Timeline
 from ehcp.domain.facts import AssessmentOutcome, CaseFacts, ExceptionFacts, IssueOutcome
 from ehcp.domain.ladder import Ladder, Rung
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
 from ehcp.text import words
-
-FAMILY_ADVICE_KEY = "family"
-SETTING_ADVICE_KEY = "setting"
 
 # Who hears of a decision: the family always; these parties as the law says.
 TOLD_OF_ASSESSMENT_DECISION = ("notice:health", "notice:social_care", "setting")  # Regs 4(2), 5
@@ -67,8 +73,17 @@ class Message:
 
 @dataclass(frozen=True)
 class AdviceToRequest:
+    """Advice to seek now. A request is identified by its key and role; who is asked and
+    why (domain/advice_plan.py) describe it and are not part of its identity."""
+
     key: str
     role: ContributorRole
+    organisation: str | None = field(default=None, compare=False)
+    name: str | None = field(default=None, compare=False)
+    email: str | None = field(default=None, compare=False)
+    why: str = field(default="", compare=False)
+    # Regs 6(4) agreed before the request was made: stored as accepted, never sent.
+    existing: ExistingAdvice | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,7 @@ class CaseContext:
 
     ref: str
     family: tuple[str, ...]  # recipient keys of family contacts
-    has_setting: bool  # the child's setting has a contact
+    has_setting: bool  # the child has a current setting (written to by email, or by post)
     notice_parties: tuple[str, ...]  # "health", "social_care" as configured
     advisers: tuple[ContributorRole, ...]  # services the council asks for advice
     named_setting: str | None = None
@@ -87,6 +102,18 @@ class CaseContext:
     contacts: tuple[str, ...] = ()  # the ladder's named inboxes
     # Keys of messages the relay refused for good: the coordinator must hear of each.
     failed_messages: tuple[str, ...] = ()
+    # Letters waiting in the post tray to be printed and posted ("<purpose> to <role>"):
+    # until posted they have not been sent, and the limits they meet are not met.
+    awaiting_post: tuple[str, ...] = ()
+    # Who is asked for advice on this case (domain/advice_plan.py). None: worked out from
+    # `family`, `has_setting` and `advisers` alone (callers that know no more).
+    advice_case: AdviceCase | None = None
+    # Regs 6(4) agreements recorded before the advice was requested.
+    agreed_sufficient: tuple[ExistingAdvice, ...] = ()
+    # consent.share_with_professionals at intake (None: no intake form). Regs 6(2) makes
+    # sending advisers the family's representations a duty; a "no" is the coordinator's to
+    # resolve with the family, shown while advice is being sought.
+    family_agreed_to_share: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +160,7 @@ def parse_exception_subject(subject: str) -> tuple[str, str, str]:
 
 
 def adviser_key(role: ContributorRole) -> str:
-    return role.value.replace("_", "-")
+    return role_key(role)
 
 
 def plan(
@@ -179,7 +206,7 @@ def plan(
     if assessment is not None and assessment.outcome is AssessmentOutcome.ASSESS:
         send_letter("decision_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
         if stage is CaseStage.ASSESSING:
-            todo.advice.extend(_advice_to_request(facts, context))
+            todo.advice.extend(_advice_to_request(facts, context, today))
         for advice in facts.advice:
             if not advice.existing_advice_accepted:
                 due = timeline.limit(f"advice:{advice.key}").due_on
@@ -192,17 +219,23 @@ def plan(
     issue = facts.decision_to_issue
     if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
         send_letter("decision_not_to_issue", (*context.family, *TOLD_OF_NOT_ISSUING))
-    elif (issue is not None or facts.draft_served_on is not None) and facts.withdrawn_on is None:
+    elif (issue is not None or facts.draft_issued_on is not None) and facts.withdrawn_on is None:
         # The working draft is for the caseworker to write the council's plan from (Regs 12).
         draft("working_draft")
-        if facts.draft_served_on is None:
+        if facts.draft_issued_on is None:
             send("draft_ready", ("send_team",), attach=("working_draft",))
 
-    if facts.draft_served_on is not None:
-        comments_end = timeline.due_on("family_comments")
+    if facts.draft_issued_on is not None:
         draft("draft_plan")  # the caseworker's served version
         draft("draft_plan_letter")
-        send("draft_plan", context.family, comments_end, attach=("draft_plan_letter", "draft_plan"))
+        # Keyed by the day it was sent, so serving a new version sends it again. Its 15 days
+        # begin when it reaches the family (the clock reads that from the outbox).
+        send(
+            "draft_plan",
+            context.family,
+            attach=("draft_plan_letter", "draft_plan"),
+            on=facts.draft_issued_on,
+        )
         for consultation in facts.consultations:
             due = timeline.limit(f"school_consultation:{consultation.key}").due_on
             send("consultation", (f"consultation:{consultation.key}",), due, attach=("draft_plan",))
@@ -336,15 +369,39 @@ def _parties(context: CaseContext) -> frozenset[str]:
     return frozenset(reachable)
 
 
-def _advice_to_request(facts: CaseFacts, context: CaseContext) -> list[AdviceToRequest]:
-    wanted = []
-    if context.family:
-        wanted.append(AdviceToRequest(FAMILY_ADVICE_KEY, ContributorRole.PARENT_OR_YOUNG_PERSON))
-    if context.has_setting:
-        wanted.append(AdviceToRequest(SETTING_ADVICE_KEY, ContributorRole.EDUCATIONAL))
-    wanted += [AdviceToRequest(adviser_key(role), role) for role in context.advisers]
+def _advice_case(context: CaseContext) -> AdviceCase:
+    """Who is asked, for callers that gave no AdviceCase: the family if reachable, the
+    setting if it has a contact, and every configured adviser (the school year unknown)."""
+    if context.advice_case is not None:
+        return context.advice_case
+    return AdviceCase(
+        has_family=bool(context.family),
+        setting_name="Current setting" if context.has_setting else None,
+        setting_email=None,
+        services=tuple(Service(role, words(role.value)) for role in context.advisers),
+    )
+
+
+def _advice_to_request(facts: CaseFacts, context: CaseContext, today: date) -> list[AdviceToRequest]:
+    """The advice this case needs that has not been sought (Regs 6(1)), per case: see
+    domain/advice_plan.py. A key already on the case (requested, or recorded under Regs
+    6(4) as existing advice agreed sufficient) is never sought again."""
     asked = {advice.key for advice in facts.advice}
-    return [item for item in wanted if item.key not in asked]
+    agreed = {item.key: item for item in context.agreed_sufficient}
+    # Regs 6(4) covers (1)(b) to (h): the family's own advice is always sought.
+    return [
+        AdviceToRequest(
+            item.key,
+            item.role,
+            organisation=item.organisation,
+            name=item.name,
+            email=item.email,
+            why=item.why,
+            existing=agreed.get(item.key) if item.role in EXISTING_ADVICE_ROLES else None,
+        )
+        for item in advice_plan(_advice_case(context), on=today).items
+        if item.key not in asked
+    ]
 
 
 def _waiting_for(
@@ -355,10 +412,7 @@ def _waiting_for(
         due = timeline.limit("decision_to_assess").due_on
         waits.append(f"the panel's decision whether to assess (due {due})")
     if stage is CaseStage.ASSESSING:
-        for advice in facts.advice:
-            if advice.received_on is None and not advice.existing_advice_accepted:
-                due = timeline.limit(f"advice:{advice.key}").due_on
-                waits.append(f"advice from {words(advice.role.value)} ({advice.key}), due {due}")
+        waits += _advice_awaited(facts, timeline, context, today)
         waits.append(
             "the decision whether to issue a plan "
             f"(a decision not to issue is due by {timeline.limit('decision_not_to_issue').due_on})"
@@ -367,12 +421,70 @@ def _waiting_for(
         waits.append(
             f"the coordinator to serve the draft plan (target {timeline.limit('draft_plan_target').due_on})"
         )
+    if context.awaiting_post:
+        waits.append(
+            f"{len(context.awaiting_post)} letter(s) in the post tray to print and post "
+            f"({'; '.join(context.awaiting_post)}): `ehcp post list`"
+        )
     if stage is CaseStage.DRAFT_SERVED:
         # What stands between the case and the council's decision to finalise.
         waits += [blocker.reason for blocker in finalising.blockers(facts, timeline=timeline, on=today)]
         due = timeline.limit("final_plan").due_on
         waits.append(f"the coordinator to finalise the plan (due {due}); nothing issues it by itself")
     return tuple(waits)
+
+
+# What each role's advice is called where the coordinator reads what a case waits for.
+# Roles and keys only: these lines reach the run's timeline artifact in Prefect.
+_ADVICE_WORDS = {
+    ContributorRole.PARENT_OR_YOUNG_PERSON: "the family's own views and advice",
+    ContributorRole.EDUCATIONAL: "educational advice",
+    ContributorRole.HEALTH: "health advice",
+    ContributorRole.PSYCHOLOGICAL: "psychological advice",
+    ContributorRole.SOCIAL_CARE: "social care advice",
+    ContributorRole.OTHER: "advice from someone the council asked",
+    ContributorRole.PREPARATION_FOR_ADULTHOOD: "preparation for adulthood advice",
+    ContributorRole.FAMILY_REQUESTED: "advice from someone the family asked for",
+}
+
+
+def _advice_awaited(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: date) -> list[str]:
+    """Advice still owed (not received, not existing advice agreed sufficient under Regs
+    6(4), not gone ahead without), advice the law requires that nobody has been asked for,
+    and whether the family's representations may go to the advisers (Regs 6(2))."""
+    case = _advice_case(context)
+    teachers = qualified_teachers(
+        hearing_impairment=case.hearing_impairment, vision_impairment=case.vision_impairment
+    )
+    waits = []
+    outstanding = [
+        advice
+        for advice in facts.advice
+        if advice.received_on is None and not advice.existing_advice_accepted and advice.gap_reason is None
+    ]
+    for advice in outstanding:
+        due = timeline.limit(f"advice:{advice.key}").due_on
+        line = f"{_ADVICE_WORDS[advice.role]} ({advice.key}), due {due}"
+        if advice.role is ContributorRole.EDUCATIONAL and teachers:
+            line += f", given after consulting {' and '.join(teachers)} (Regs 6(3))"
+        waits.append(line)
+    roles = {advice.role for advice in facts.advice}
+    for note in advice_plan(case, on=today).unresolved:
+        # Resolved once a coordinator has asked someone under that head.
+        if note.startswith("educational") and ContributorRole.EDUCATIONAL in roles:
+            continue
+        if note.startswith("preparation") and ContributorRole.PREPARATION_FOR_ADULTHOOD in roles:
+            continue
+        waits.append(f"the coordinator to arrange {note}")
+    if context.family_agreed_to_share is False and any(
+        advice.role is not ContributorRole.PARENT_OR_YOUNG_PERSON for advice in outstanding
+    ):
+        waits.append(
+            "the coordinator to agree with the family what of their request goes to the advisers: "
+            "they did not consent at intake, but Regs 6(2) says advisers must be given copies of, or "
+            "extracts from, the family's representations and evidence"
+        )
+    return waits
 
 
 def _wake_on(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: date) -> date | None:

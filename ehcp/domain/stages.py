@@ -38,7 +38,7 @@ def stage_of(facts: CaseFacts) -> CaseStage:
     issue = facts.decision_to_issue
     if issue is not None and issue.outcome is IssueOutcome.NOT_ISSUE:
         return CaseStage.NOT_ISSUED
-    if facts.draft_served_on is not None:
+    if facts.draft_issued_on is not None:
         return CaseStage.DRAFT_SERVED
     if issue is not None:
         return CaseStage.DRAFTING

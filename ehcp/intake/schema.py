@@ -51,6 +51,16 @@ class Child(_Strict):
     upn: str | None = Field(
         default=None, pattern=r"^[A-Z]\d{11}[0-9A-Z]$", description="Unique pupil number, when known."
     )
+    hearing_impairment: bool = Field(
+        default=False,
+        description="The child or young person is deaf or hearing impaired: the educational advice is then "
+        "given after consulting a qualified teacher of the deaf (SEND Regulations 2014, reg 6(3)).",
+    )
+    vision_impairment: bool = Field(
+        default=False,
+        description="The child or young person is blind or visually impaired: the educational advice is then "
+        "given after consulting a qualified teacher of the visually impaired (reg 6(3)).",
+    )
 
 
 class ParentCarer(_Strict):
@@ -59,6 +69,12 @@ class ParentCarer(_Strict):
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
     main_contact: bool = False
+    receives_copies: bool = Field(
+        default=True,
+        description="For a young person (over compulsory school age, CFA 2014 s.83(2)), whether they "
+        "want this parent or carer to get copies of the council's letters. Ignored for a child, "
+        "whose parents hold the rights and get every letter.",
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> ParentCarer:

@@ -86,6 +86,7 @@ def _as_case(request: IntakeRequestV1) -> CaseOpen:
             phone=parent.phone,
             preferred_contact=request.contact_preferences.method,
             is_primary=parent.main_contact,
+            receives_copies=parent.receives_copies,
         )
         for parent in request.parents
     ]
@@ -100,6 +101,11 @@ def _as_case(request: IntakeRequestV1) -> CaseOpen:
             setting_calendar=setting.term_calendar if setting else None,
             child=request.as_child(),
             family=family,
+            hearing_impairment=request.child.hearing_impairment,
+            vision_impairment=request.child.vision_impairment,
+            contact_language=request.contact_preferences.language,
+            interpreter_needed=request.contact_preferences.interpreter_needed,
+            accessibility_needs=request.contact_preferences.accessibility_needs,
         )
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise InvalidInput.one("", str(error)) from error

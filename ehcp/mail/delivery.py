@@ -44,10 +44,10 @@ from sqlmodel import Session, col, select
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ehcp.council.config import Council
-from ehcp.db import crud
+from ehcp.db import crud, runs
 from ehcp.db.engine import rows_updated
-from ehcp.db.models import Case, Document, OutboundMessage, OutboxState
-from ehcp.documents.store import attachment_name
+from ehcp.db.models import Channel, Document, OutboundMessage, OutboxState
+from ehcp.documents.store import attachment_name, separate_advice_files
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
@@ -71,6 +71,8 @@ class DeliveryCounts:
     deferred: int = 0
     failed: int = 0
     waiting: int = 0
+    # Of those sent, how many told the family something that moves the statutory clock.
+    told_family: int = 0
 
 
 @dataclass
@@ -81,6 +83,7 @@ class DeliveryReport:
     deferred: list[str] = field(default_factory=list)  # transient failure: queued for a later pass
     failed: list[str] = field(default_factory=list)  # permanent failure: never retried
     waiting: list[str] = field(default_factory=list)  # the document it carries is not ready
+    told_family: list[str] = field(default_factory=list)  # sent, and it moves the clock
     errors: dict[str, str] = field(default_factory=dict)  # key -> SMTP code and reason, no address
 
     @property
@@ -90,6 +93,7 @@ class DeliveryReport:
             deferred=len(self.deferred),
             failed=len(self.failed),
             waiting=len(self.waiting),
+            told_family=len(self.told_family),
         )
 
 
@@ -125,7 +129,8 @@ async def deliver(
             report.failed.append(row.key)
             report.errors[row.key] = str(error)
         else:
-            _sent(session, row=row, now=now)
+            if _sent(session, row=row, now=now):
+                report.told_family.append(row.key)
             report.sent.append(row.key)
     return report
 
@@ -164,7 +169,12 @@ def due_rows(
 
 
 def _is_due(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
-    """Queued and due, or claimed by a worker that has since died."""
+    """An email queued and due, or claimed by a worker that has since died."""
+    # Letters by post are never the relay's: they wait in the post tray (post_tray.py).
+    return and_(col(OutboundMessage.channel) == Channel.EMAIL, _queued_or_stale(now=now, settings=settings))
+
+
+def _queued_or_stale(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
     stale = now - timedelta(seconds=settings.smtp_claim_stale_seconds)
     return or_(
         and_(
@@ -212,6 +222,8 @@ def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str,
             log.warning("%s: its %s cannot be read (%s)", row.key, kind, type(error).__name__)
             return None
         out.append((attachment_name(case_ref, kind), document.media_type, content))
+    if row.purpose == "final_plan" and "final_plan" in row.attach_document.split(","):
+        out += separate_advice_files(session, case=crud.case_by_id(session, case_id=row.case_id))
     return out
 
 
@@ -231,9 +243,18 @@ def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: S
     return claimed == 1
 
 
-def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
+# Sending these to the family meets a limit or starts the family's 15 days: the case's
+# run must look again (ehcp.db.crud.family_told_on, draft_served_on).
+CHANGES_THE_CLOCK = frozenset((*crud.TELLS_THE_FAMILY, "draft_plan"))
+
+
+def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> bool:
+    """Mark the row sent; True if sending it moved the case's clock (the case is woken)."""
     row.state, row.sent_at, row.last_error, row.next_attempt_at = OutboxState.SENT, now, None, None
     session.add(row)
+    moves_clock = row.purpose in CHANGES_THE_CLOCK and row.recipient_role == "family"
+    if moves_clock:
+        runs.wake_for_change(session, case_id=row.case_id, now=now)
     crud.record_event(  # commits the row and the event together
         session,
         case=crud.case_by_id(session, case_id=row.case_id),
@@ -244,6 +265,7 @@ def _sent(session: Session, *, row: OutboundMessage, now: datetime) -> None:
         summary=f"{words(row.purpose).capitalize()} sent to {row.recipient_role}.",
         detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role},
     )
+    return moves_clock
 
 
 def _deferred(session: Session, *, row: OutboundMessage, now: datetime, error: TransientSendError) -> None:
@@ -261,12 +283,7 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
     # version (in SQL, so a concurrent writer's bump is not lost) also makes a look that
     # is under way now fail its compare-and-set and look again, instead of suspending
     # until its planned wake with the failure unseen.
-    session.execute(
-        update(Case)
-        .where(col(Case.id) == row.case_id)
-        .values(version=col(Case.version) + 1, wake_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    runs.wake_for_change(session, case_id=row.case_id, now=now)
     case = crud.case_by_id(session, case_id=row.case_id)
     refusal = _code_words(error)
     crud.record_event(  # commits the row, the wake and the event together

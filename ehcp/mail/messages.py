@@ -17,15 +17,28 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ehcp.council.config import Council
-from ehcp.db.models import AdviceRequest, Case, FamilyContact, OutboundMessage, StatutoryException, id_of
+from ehcp.db.models import (
+    AdviceRequest,
+    Case,
+    Channel,
+    Child,
+    FamilyContact,
+    OutboundMessage,
+    StatutoryException,
+    id_of,
+)
+from ehcp.documents.family_safe import about_young_person
 from ehcp.domain.clock import Timeline
 from ehcp.domain.finalising import ADVICE_GAP_WORDS
 from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround, limit_in_family_words
 from ehcp.domain.planner import Message, parse_exception_subject
-from ehcp.domain.roles import ContributorRole
+from ehcp.domain.roles import ContributorRole, RequestSource
 from ehcp.portal.tokens import advice_link
 from ehcp.settings import Settings
 from ehcp.text import words
+
+# A young person with no contact of their own: written to by post at the child's address.
+YOUNG_PERSON_AT_HOME = "family:young-person"
 
 # Messages to the contributor themselves carry their portal link.
 TO_CONTRIBUTOR_WITH_LINK = {"advice_request", "advice_reminder", "advice_chaser"}
@@ -33,24 +46,47 @@ TO_CONTRIBUTOR_WITH_LINK = {"advice_request", "advice_reminder", "advice_chaser"
 
 @dataclass(frozen=True)
 class Address:
-    email: str
+    email: str  # empty for a letter that goes by post
     name: str  # how the message greets them
     role: str  # what the chronology and Prefect may say about them
+    channel: Channel = Channel.EMAIL
+    # By post: the address block to print, or None when the council must add it by hand.
+    postal_address: str | None = None
+
+    @property
+    def by_post(self) -> bool:
+        return self.channel is Channel.POST
+
+
+def by_post(name: str, role: str, postal_address: str | None) -> Address:
+    return Address("", name, role, Channel.POST, postal_address)
 
 
 def address(session: Session, case: Case, council: Council, recipient: str) -> Address | None:
-    """The address behind a recipient key, or None if there is none to write to."""
+    """The address behind a recipient key, or None if there is none to write to.
+
+    Someone with no email address, or a family who prefers post, is written to by post
+    (s.19 and Regs 4-13 are duties to notify, not to email): the letter goes to the post
+    tray (ehcp.mail.post_tray), never silently nowhere."""
     kind, _, which = recipient.partition(":")
+    if recipient == YOUNG_PERSON_AT_HOME:
+        child = session.exec(select(Child).where(Child.case_id == case.id)).first()
+        name = f"{child.given_names} {child.family_name}" if child else "the young person"
+        return by_post(name, "family", _home_address(session, case))
     if kind == "family":
         family = session.get(FamilyContact, int(which))
-        if family is None or not family.email:
+        if family is None:
             return None
+        if not family.email or family.preferred_contact == "post":
+            return by_post(family.full_name, "family", _home_address(session, case))
         return Address(family.email, family.full_name, "family")
     if kind == "notice":
         party = council.considering_notice[which]
         return Address(party.email, party.organisation, f"notice:{which}")
     if kind == "setting" and case.setting_email:
         return Address(case.setting_email, case.setting_name or "the school or setting", "setting")
+    if kind == "setting" and case.setting_name:
+        return by_post(case.setting_name, "setting", None)
     if kind == "send_team":
         return Address(council.send_team.email, council.send_team.organisation, "send_team")
     if kind == "manager":
@@ -61,10 +97,19 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
         return Address(contact.email, contact.organisation, f"contact:{which}") if contact else None
     if kind == "adviser":
         advice = _advice(session, case, which)
-        if advice is None or advice.contact_email is None:
+        if advice is None:
             return None
-        name = "family" if advice.role == ContributorRole.PARENT_OR_YOUNG_PERSON else advice.organisation
-        return Address(advice.contact_email, name, f"adviser:{advice.role}")
+        if advice.role == ContributorRole.PARENT_OR_YOUNG_PERSON:
+            family = _main_family_contact(session, case)
+            if family is None:
+                return None
+            wants_post = not advice.contact_email or family.preferred_contact == "post"
+            if wants_post:
+                return by_post(family.full_name, f"adviser:{advice.role}", _home_address(session, case))
+            return Address(advice.contact_email or "", family.full_name, f"adviser:{advice.role}")
+        if advice.contact_email is None:
+            return by_post(advice.contact_name or advice.organisation, f"adviser:{advice.role}", None)
+        return Address(advice.contact_email, advice.organisation, f"adviser:{advice.role}")
     if kind == "consultation":
         from ehcp.db.models import SettingConsultation
 
@@ -91,12 +136,43 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
                 SettingConsultation.setting_name == case.named_setting,
             )
         ).first()
-        return (
-            Address(row.contact_email, row.setting_name, "named_setting")
-            if row and row.contact_email
-            else None
-        )
+        if row and row.contact_email:
+            return Address(row.contact_email, row.setting_name, "named_setting")
+        # Regs 13(2)(b): the institution named gets its copy, by post if no address is known.
+        return by_post(case.named_setting, "named_setting", None)
     return None
+
+
+def _main_family_contact(session: Session, case: Case) -> FamilyContact | None:
+    contacts = session.exec(
+        select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(col(FamilyContact.id))
+    ).all()
+    return next((contact for contact in contacts if contact.is_primary), contacts[0] if contacts else None)
+
+
+def _home_address(session: Session, case: Case) -> str | None:
+    """The child's home address as an envelope block: where the family's letters go."""
+    child = session.exec(select(Child).where(Child.case_id == case.id)).first()
+    if child is None:
+        return None
+    lines = [child.address_line_1, child.address_line_2, child.town, child.postcode]
+    block = "\n".join(line for line in lines if line)
+    return block or None
+
+
+def contact_needs(case: Case) -> str:
+    """What a coordinator must know before writing to or calling the family, in words
+    (for staff messages and the local timeline only: never Prefect)."""
+    needs = []
+    if case.interpreter_needed:
+        needs.append(
+            f"an interpreter ({case.contact_language})" if case.contact_language else "an interpreter"
+        )
+    elif case.contact_language and case.contact_language.strip().lower() != "english":
+        needs.append(f"letters in {case.contact_language}")
+    if case.accessibility_needs:
+        needs.append(f"accessibility: {case.accessibility_needs}")
+    return "; ".join(needs)
 
 
 def base_context(case: Case, council: Council, timeline: Timeline) -> dict[str, Any]:
@@ -111,6 +187,12 @@ def base_context(case: Case, council: Council, timeline: Timeline) -> dict[str, 
         "draft_target_by": timeline.limit("draft_plan_target").due_on,
         "final_by": timeline.limit("final_plan").due_on,
         "named_setting": case.named_setting or "",
+        "family_contact_needs": contact_needs(case),
+        # s.83(2): a young person holds the rights; family emails speak to them ("you").
+        "young_person": about_young_person(case, on=timeline.today),
+        # Who asked, in a family's words, when it was not a request under s.36(1) (the
+        # family's or the school's) but a child brought to the council's attention (s.24).
+        "told_by": RequestSource(case.request_source).family_words or "",
     }
 
 

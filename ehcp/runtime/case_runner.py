@@ -7,6 +7,7 @@ saw and when to wake next. No Prefect here: the flow calls this through a task.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,12 +19,16 @@ from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.inputs import AdviceRequestIn
 from ehcp.db.models import Case, FamilyContact, OutboundMessage, id_of
+from ehcp.documents.family_safe import about_young_person
+from ehcp.domain.advice_plan import SETTING_ADVICE_KEY
 from ehcp.domain.clock import Timeline
-from ehcp.domain.planner import CaseContext, Plan, plan
+from ehcp.domain.planner import AdviceToRequest, CaseContext, Plan, adviser_key, plan
 from ehcp.domain.roles import ContributorRole
-from ehcp.mail import messages, outbox
+from ehcp.domain.young_person import YOUNG_PERSON, family_recipients
+from ehcp.mail import messages, outbox, post_tray
 from ehcp.settings import Settings, get_settings
 from ehcp.text import words
+from ehcp.views.timeline import CaseDetails
 
 ACTOR = "system:request-flow"
 WAKE_TIME = time(7, 0)  # wake cases at 07:00 in England, before the working day
@@ -47,6 +52,8 @@ class Look:
     undelivered: tuple[str, ...] = ()  # emails refused for good, by purpose and role
     # Drafted documents: (kind, format, London date drafted, where it is stored).
     documents: tuple[tuple[str, str, date, str], ...] = ()
+    # The requested school and the family's contact needs: the artifact shows flags only.
+    details: CaseDetails | None = None
 
 
 def reconcile(
@@ -66,7 +73,7 @@ def reconcile(
         session.refresh(case)
         facts = crud.case_facts(session, case=case)
         timeline = council.timeline(facts, today=today)
-        context = _context(session, case, council)
+        context = _context(session, case, council, today)
         current = plan(
             facts,
             timeline=timeline,
@@ -92,6 +99,7 @@ def reconcile(
                 wake_at=wake_at,
                 timeline=timeline,
                 did=tuple(did),
+                details=CaseDetails.of(case),
                 undelivered=_undelivered(session, case),
                 documents=tuple(
                     (
@@ -125,7 +133,8 @@ def _perform(
     today = timeline.today
     base = messages.base_context(case, council, timeline)
     for advice in current.work.advice:
-        organisation, email = _adviser_contact(session, case, council, advice.role)
+        organisation, name, email = _adviser_contact(session, case, council, advice)
+        existing = advice.existing  # Regs 6(4), agreed before the request: stored, never sent
         crud.request_advice(
             session,
             case=case,
@@ -133,14 +142,23 @@ def _perform(
                 key=advice.key,
                 role=advice.role,
                 organisation=organisation,
+                contact_name=name,
                 contact_email=email,
                 requested_on=today,
+                existing_advice_accepted=existing is not None,
+                existing_advice_source=existing.source if existing else None,
+                existing_advice_agreed_on=existing.agreed_on if existing else None,
             ),
             council=council,
             now=now,
             actor=ACTOR,
         )
-        did.append(f"requested advice ({advice.key})")
+        # Keys and roles only: this reaches Prefect.
+        did.append(
+            f"recorded existing advice as sufficient ({advice.key})"
+            if existing
+            else f"requested advice ({advice.key})"
+        )
     # After the advice requests, so a letter that lists them (the decision to assess)
     # sees them, and before the messages that carry the letters.
     for kind in current.work.documents:
@@ -173,14 +191,15 @@ def _perform(
     return did
 
 
-def _context(session: Session, case: Case, council: Council) -> CaseContext:
+def _context(session: Session, case: Case, council: Council, today: date) -> CaseContext:
     family = session.exec(
         select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(col(FamilyContact.id))
     ).all()
     return CaseContext(
         ref=case.ref,
-        family=tuple(f"family:{contact.id}" for contact in family if contact.email),
-        has_setting=case.setting_email is not None,
+        family=_family_recipients(case, family, today),
+        # The setting is written to by post when it has no email address.
+        has_setting=case.setting_email is not None or case.setting_name is not None,
         notice_parties=tuple(sorted(council.considering_notice)),
         advisers=tuple(council.advisers),
         named_setting=case.named_setting,
@@ -189,7 +208,26 @@ def _context(session: Session, case: Case, council: Council) -> CaseContext:
         managers=tuple(council.managers),
         contacts=tuple(council.contacts),
         failed_messages=_failed_messages(session, case),
+        awaiting_post=post_tray.awaiting_post(session, case_id=id_of(case)),
+        advice_case=crud.advice_case_of(session, case=case, council=council),
+        agreed_sufficient=crud.agreed_sufficient(session, case=case),
+        family_agreed_to_share=crud.family_agreed_to_share(session, case=case),
     )
+
+
+def _family_recipients(case: Case, contacts: Sequence[FamilyContact], today: date) -> tuple[str, ...]:
+    """Who in the family is written to, by email or by post (messages.address). A young
+    person holds the rights (s.83(2)): they come first, parents only as copies they chose;
+    one with no contact of their own is written to by post at home, never left out."""
+    young_person = about_young_person(case, on=today)
+    chosen = family_recipients(
+        ((id_of(c), c.relationship, c.receives_copies, c.is_primary) for c in contacts),
+        young_person=young_person,
+    )
+    keys = tuple(f"family:{contact_id}" for contact_id in chosen)
+    if young_person and not any(c.relationship == YOUNG_PERSON for c in contacts):
+        keys = (messages.YOUNG_PERSON_AT_HOME, *keys)
+    return keys
 
 
 def _primary_family(session: Session, case: Case) -> FamilyContact | None:
@@ -199,15 +237,26 @@ def _primary_family(session: Session, case: Case) -> FamilyContact | None:
 
 
 def _adviser_contact(
-    session: Session, case: Case, council: Council, role: ContributorRole
-) -> tuple[str, str | None]:
-    if role is ContributorRole.PARENT_OR_YOUNG_PERSON:
-        contact = _primary_family(session, case)
-        return "Family", contact.email if contact else None
-    if role is ContributorRole.EDUCATIONAL:
-        return case.setting_name or "Current setting", case.setting_email
-    service = council.advisers[role]
-    return service.organisation, service.email
+    session: Session, case: Case, council: Council, advice: AdviceToRequest
+) -> tuple[str, str | None, str | None]:
+    """(organisation, contact name, email) of whoever is asked (domain/advice_plan.py says
+    who). No email is no reason not to ask: the request is made and its letter goes by post.
+    The family, the setting and a council service are read from the case and the council's
+    configuration; a professional named at intake or added by a coordinator from the item."""
+    if advice.role is ContributorRole.PARENT_OR_YOUNG_PERSON:
+        contacts = session.exec(
+            select(FamilyContact)
+            .where(FamilyContact.case_id == case.id)
+            .order_by(col(FamilyContact.is_primary).desc(), col(FamilyContact.id))
+        ).all()
+        contact = _primary_family(session, case) or next(iter(contacts), None)
+        return "Family", contact.full_name if contact else None, contact.email if contact else None
+    if advice.key == SETTING_ADVICE_KEY:
+        return case.setting_name or "Current setting", None, case.setting_email
+    service = council.advisers.get(advice.role)
+    if service is not None and advice.key == adviser_key(advice.role):
+        return service.organisation, None, str(service.email)
+    return advice.organisation or words(advice.role.value), advice.name, advice.email
 
 
 def _failed_messages(session: Session, case: Case) -> tuple[str, ...]:

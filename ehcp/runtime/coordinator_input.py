@@ -40,7 +40,8 @@ class CoordinatorEntry(BaseModel):
 
     decision: PanelDecision | None = None
     decided_on: date | None = None
-    draft_served_on: date | None = None
+    serve_draft: bool = False
+    serve_again: bool = False
     requested_school: str | None = Field(default=None, max_length=200)
     meeting_requested_on: date | None = None
     meeting_held_on: date | None = None
@@ -95,9 +96,9 @@ def _record(session: Session, case: Case, entry: CoordinatorEntry, council: Coun
             raise InvalidInput.one("decided_on", "give the date of the decision")
         crud.record_decision(session, decision=entry.decision.entry(decided_on=entry.decided_on), **write)
         done.append(f"recorded decision: {words(entry.decision)}")
-    if entry.draft_served_on is not None:
-        crud.record_draft_served(session, served_on=entry.draft_served_on, **write)
-        done.append("recorded draft served")
+    if entry.serve_draft or entry.serve_again:
+        crud.record_draft_served(session, served_on=today, **write)
+        done.append("served the draft plan")
     if entry.requested_school and entry.requested_school.strip():
         crud.record_requested_school(session, school=entry.requested_school, on=today, **write)
         done.append("recorded the school the family asked for")

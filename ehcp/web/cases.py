@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ehcp import timesource
 from ehcp.db import crud
-from ehcp.db.inputs import ConsultationIn, DecisionIn, ExceptionIn
+from ehcp.db.inputs import AdviceAdd, ConsultationIn, DecisionIn, ExceptionIn, ExistingAdviceIn
 from ehcp.domain.facts import SettingType
 from ehcp.domain.grounds import ExceptionGround
 from ehcp.errors import InvalidInput
 from ehcp.runtime.signals import wake_case
-from ehcp.views.timeline import timeline_document
+from ehcp.views.timeline import CaseDetails, timeline_document
 from ehcp.web.deps import CallerDep, CouncilDep, SessionDep
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -42,7 +42,8 @@ class AdviceReceived(BaseModel):
 
 class DraftServed(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    served_on: date
+    # Today if given: a draft is served the day it is sent (its 15 days run from delivery).
+    served_on: date | None = None
 
 
 class NamedSetting(BaseModel):
@@ -162,10 +163,44 @@ def record_advice_received(ref: str, key: str, body: AdviceReceived, writer: Wri
     )
 
 
+class AdviceAdded(Recorded):
+    key: str  # the new request's key, e.g. family-requested-1
+
+
+@router.post("/{ref}/advice", response_model=AdviceAdded)
+def add_advice(ref: str, body: AdviceAdd, writer: Writer) -> AdviceAdded:
+    """Ask someone more for advice while the council is assessing: someone the family
+    reasonably asks for (Regs 6(1)(h)) or anyone else the council thinks appropriate (f);
+    also whoever gives the educational (b) or preparation for adulthood (g) advice when
+    the case has nobody for it. Without an email the request goes by post."""
+    keys: list[str] = []
+
+    def write(session, **kw) -> None:
+        keys.append(crud.add_advice(session, advice=body, **kw).key)
+
+    recorded = writer.apply(ref, write)
+    return AdviceAdded(**recorded.model_dump(), key=keys[0])
+
+
+@router.post("/{ref}/advice/{key}/sufficient", response_model=Recorded)
+def record_existing_advice_sufficient(ref: str, key: str, body: ExistingAdviceIn, writer: Writer) -> Recorded:
+    """Regs 6(4): existing advice the council, the person who gave it and the family all
+    agree is sufficient is not sought again (never sent if not yet requested; no longer
+    chased if it was). Refused unless `adviser_agrees` and `family_agrees` are both true."""
+    return writer.apply(
+        ref, lambda s, **kw: crud.record_existing_advice_sufficient(s, key=key, existing=body, **kw)
+    )
+
+
 @router.post("/{ref}/draft-served", response_model=Recorded)
 def record_draft_served(ref: str, body: DraftServed, writer: Writer) -> Recorded:
-    """Record the day the draft plan was served on the family."""
-    return writer.apply(ref, lambda s, **kw: crud.record_draft_served(s, served_on=body.served_on, **kw))
+    """Serve the caseworker's newest version on the family today (again, after new advice)."""
+    return writer.apply(
+        ref,
+        lambda s, **kw: crud.record_draft_served(
+            s, served_on=body.served_on or timesource.london_date(kw["now"]), **kw
+        ),
+    )
 
 
 @router.post("/{ref}/consultations", response_model=Recorded)
@@ -258,4 +293,4 @@ def read_timeline(ref: str, session: SessionDep, council: CouncilDep, caller: Ca
     """Every statutory date and each limit's state: the `ehcp timeline --json` document."""
     case = _case_or_404(session, ref)
     timeline = crud.case_timeline(session, case=case, council=council, today=timesource.today())
-    return timeline_document(timeline, case_ref=case.ref)
+    return timeline_document(timeline, case_ref=case.ref, details=CaseDetails.of(case))

@@ -36,6 +36,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("vision_impairment", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        # The column held the day the coordinator served the draft: the council's act. The
+        # day service took effect (the family's 15 days) is now read from the outbox.
+        batch_op.alter_column("draft_served_on", new_column_name="draft_issued_on", existing_type=sa.Date())
     with op.batch_alter_table("family_contact", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("receives_copies", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -59,6 +62,7 @@ def downgrade() -> None:
     with op.batch_alter_table("family_contact", schema=None) as batch_op:
         batch_op.drop_column("receives_copies")
     with op.batch_alter_table("ehc_case", schema=None) as batch_op:
+        batch_op.alter_column("draft_issued_on", new_column_name="draft_served_on", existing_type=sa.Date())
         for column in (
             "vision_impairment",
             "hearing_impairment",

@@ -12,7 +12,7 @@ import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ehcp.council.config import Council
 from ehcp.db import crud, plan_versions
@@ -317,6 +317,25 @@ def tell_family(session: Session, case: Case, *, purpose: str, on: date) -> Outb
     return row
 
 
+def send_queued(session: Session, case: Case, *, on: date, purpose: str | None = None) -> int:
+    """Mark the case's queued emails (of one purpose, or all) sent on `on` at 07:00 London,
+    as a delivery pass leaves them; letters in the post tray are left. How many."""
+    sent_at = london_instant(on, time(7, 0))
+    query = select(OutboundMessage).where(
+        OutboundMessage.case_id == case.id,
+        OutboundMessage.state == OutboxState.QUEUED,
+        OutboundMessage.channel == "email",
+    )
+    if purpose is not None:
+        query = query.where(OutboundMessage.purpose == purpose)
+    rows = session.exec(query).all()
+    for row in rows:
+        row.state, row.sent_at = OutboxState.SENT, sent_at
+        session.add(row)
+    session.commit()
+    return len(rows)
+
+
 def withdraw(
     session: Session,
     council: Council,
@@ -334,3 +353,99 @@ def withdraw(
 def _day(on: date | None, now: datetime) -> date:
     """The day something happened: as given, else the London day of the test's `now`."""
     return london_date(now) if on is None else on
+
+
+# -- intake and advice sought per case ----------------------------------------
+
+INTAKE_PROFESSIONAL_EMAIL = "salt.testname@example-trust.example.org"
+
+
+def intake_request(received_on: date = date(2026, 1, 5), **changes):
+    """An intake form's request (IntakeRequestV1), as the webhook receives one. `child=`,
+    `professionals=`, `contact_preferences=`, `consent=` and the rest override by key."""
+    from ehcp.intake.schema import IntakeRequestV1
+
+    values: dict = {
+        "received_on": received_on.isoformat(),
+        "requester": {"kind": "parent", "name": "Pat Example", "email": PARENT_EMAIL},
+        "child": {
+            "given_names": CHILD_NAME,
+            "family_name": "Example",
+            "date_of_birth": "2017-03-14",
+            "address": {"line_1": "1 Example Street", "town": "Exampleton", "postcode": "ZZ9 9ZZ"},
+        },
+        "parents": [
+            {
+                "full_name": "Pat Example",
+                "relationship": "parent",
+                "email": PARENT_EMAIL,
+                "main_contact": True,
+            }
+        ],
+        "current_setting": {
+            "name": "Example Primary School",
+            "kind": "school",
+            "email": "senco@example-primary.example.org",
+            "term_calendar": "la-maintained",
+        },
+        "reasons": "Testreason: needs not met from the school's own resources.",
+        "needs": "Testneeds: speech, language and communication.",
+        "consent": {"share_with_professionals": True, "information_is_true": True},
+    }
+    child = changes.pop("child", {})
+    values["child"] = {**values["child"], **child}
+    values.update(changes)
+    return IntakeRequestV1.model_validate(values)
+
+
+def open_case_by_intake(
+    session: Session, council: Council, *, now: datetime, webhook_id: str = "msg_test_1", **changes
+) -> Case:
+    """A case opened as the webhook opens one (the submission row kept with it)."""
+    from ehcp.intake.store import receive
+
+    received = receive(
+        session, webhook_id=webhook_id, request=intake_request(**changes), council=council, now=now
+    )
+    return crud.require_case(session, ref=received.case_ref)
+
+
+def add_advice(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    role: str = "family_requested",
+    organisation: str = "Example Occupational Therapy Service",
+    name: str | None = None,
+    email: str | None = None,
+    now: datetime,
+    actor: str = ACTOR,
+) -> AdviceRequest:
+    from ehcp.db.inputs import AdviceAdd
+
+    entry = AdviceAdd(role=role, organisation=organisation, contact_name=name, contact_email=email)
+    return crud.add_advice(session, case=case, advice=entry, council=council, now=now, actor=actor)
+
+
+def agree_existing_advice(
+    session: Session,
+    council: Council,
+    case: Case,
+    *,
+    key: str = "psychological",
+    source: str = "Educational psychology report, November 2025",
+    now: datetime,
+    on: date | None = None,
+    adviser_agrees: bool = True,
+    family_agrees: bool = True,
+    actor: str = ACTOR,
+) -> AdviceRequest | None:
+    from ehcp.db.inputs import ExistingAdviceIn
+
+    entry = ExistingAdviceIn(
+        source=source, agreed_on=_day(on, now), adviser_agrees=adviser_agrees, family_agrees=family_agrees
+    )
+    return crud.record_existing_advice_sufficient(
+        session, case=case, key=key, existing=entry, council=council, now=now, actor=actor
+    )

@@ -89,7 +89,11 @@ def test_the_draft_leaves_section_i_blank_and_lists_every_piece_of_advice_in_k(c
         assert (
             f"{advice.organisation} ({advice.role.replace('_', ' ')}): requested 9 February 2026" in section_k
         )
-    assert "received 20 March 2026" in section_k and "NOT YET RECEIVED" in section_k
+    # The same line as the final plan's K: received, or not received (and why, if recorded).
+    assert (
+        "received 20 March 2026" in section_k
+        and "(social care): requested 9 February 2026, not received." in section_k
+    )
 
 
 def test_preparation_for_adulthood_appears_from_year_9_only(council):

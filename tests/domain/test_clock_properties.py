@@ -190,7 +190,10 @@ def case_histories(draw: st.DrawFn) -> CaseFacts:
             advice = draw(advice_requests(assessment.decided_on))
             fields["advice"] = advice
             fields.update(draw(plan_stages(assessment.decided_on)))
-    fields["withdrawn_on"] = days_after(draw, received_on, 250) if draw(sometimes) else None
+    # No panel decides after a withdrawal (CaseFacts refuses it).
+    decisions = [fields.get("decision_to_assess"), fields.get("decision_to_issue")]
+    decided = [decision.decided_on for decision in decisions if decision is not None]
+    fields["withdrawn_on"] = days_after(draw, max([received_on, *decided]), 250) if draw(sometimes) else None
     fields["exceptions"] = draw(recorded_exceptions(received_on, advice))
     return CaseFacts(**fields)
 

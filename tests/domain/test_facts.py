@@ -29,7 +29,7 @@ def test_a_decision_dated_before_the_request_names_the_decision():
 
 def test_a_draft_served_before_the_decision_to_assess_names_the_draft():
     field, message = refused_field(decision_to_assess=ASSESSED, draft_served_on=date(2026, 2, 9))
-    assert field == "draft_served_on"
+    assert field == "draft_issued_on"
     assert "before the decision to assess" in message
 
 
@@ -38,7 +38,7 @@ def test_a_draft_after_a_decision_not_to_assess_is_refused():
         decision_to_assess={"decided_on": date(2026, 2, 10), "outcome": "not_assess"},
         draft_served_on=date(2026, 3, 1),
     )
-    assert field == "draft_served_on"
+    assert field == "draft_issued_on"
 
 
 def test_a_draft_after_a_decision_not_to_issue_is_refused():
@@ -47,7 +47,7 @@ def test_a_draft_after_a_decision_not_to_issue_is_refused():
         decision_to_issue={"decided_on": date(2026, 4, 1), "outcome": "not_issue"},
         draft_served_on=date(2026, 4, 2),
     )
-    assert (field, "decision not to issue" in message) == ("draft_served_on", True)
+    assert (field, "decision not to issue" in message) == ("draft_issued_on", True)
 
 
 def test_advice_requested_before_the_decision_to_assess_names_the_advice():
@@ -172,3 +172,23 @@ def test_a_consistent_history_is_accepted():
         final_issued_on=date(2026, 5, 20),
     )
     assert facts.ended_on is None
+
+
+def test_a_decision_to_assess_dated_after_the_withdrawal_is_refused_naming_the_decision():
+    field, message = refused_field(decision_to_assess=ASSESSED, withdrawn_on=date(2026, 2, 9))
+    assert field == "decision_to_assess"
+    assert "after the request was withdrawn (2026-02-09)" in message
+
+
+def test_a_decision_whether_to_issue_dated_after_the_withdrawal_is_refused_naming_the_decision():
+    field, message = refused_field(
+        decision_to_assess=ASSESSED,
+        decision_to_issue={"decided_on": date(2026, 4, 1), "outcome": "not_issue"},
+        withdrawn_on=date(2026, 3, 31),
+    )
+    assert field == "decision_to_issue"
+    assert "after the request was withdrawn" in message
+
+
+def test_a_decision_on_the_day_of_the_withdrawal_is_accepted():
+    CaseFacts(received_on=RECEIVED, decision_to_assess=ASSESSED, withdrawn_on=ASSESSED["decided_on"])

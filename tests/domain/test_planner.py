@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from ehcp.domain.advice_plan import AdviceCase, ExistingAdvice, Professional, Service
 from ehcp.domain.clock import compute_timeline
 from ehcp.domain.facts import CaseFacts
 from ehcp.domain.ladder import Ladder, LimitAlerts, Rung
@@ -305,8 +306,8 @@ def test_while_assessing_the_case_waits_for_each_outstanding_adviser_and_the_iss
         ],
     )
     assert run(case, date(2026, 3, 3)).waiting_for == (
-        "advice from health (health), due 2026-03-25",
-        "advice from psychological (ep), due 2026-04-03",
+        "health advice (health), due 2026-03-25",
+        "psychological advice (ep), due 2026-04-03",
         "the decision whether to issue a plan (a decision not to issue is due by 2026-04-27)",
     )
 
@@ -484,7 +485,7 @@ def test_chasing_stops_once_the_advice_arrives():
     case = facts(decision_to_assess=ASSESS, advice=[advice(received_on=date(2026, 3, 20))])
     result = run(case, date(2026, 4, 4), chasing())
     assert rungs(result) == set()
-    assert not any("advice from" in wait for wait in result.waiting_for)
+    assert not any("(health), due" in wait for wait in result.waiting_for)
 
 
 def test_advice_still_owed_is_chased_after_the_decision_to_issue_until_a_gap_is_recorded():
@@ -578,8 +579,10 @@ def test_the_draft_goes_to_the_family_with_the_last_of_their_fifteen_days():
     case = facts(decision_to_assess=ASSESS, draft_served_on=SERVED)
     result = run(case, SERVED)
     assert result.stage is CaseStage.DRAFT_SERVED
+    # Keyed by the day it was sent (serving a new version sends it again); the 15 days
+    # run from the day it reached the family, which the clock reads from the outbox.
     assert only(result, "draft_plan", "family:1") == Message(
-        "draft_plan", "family:1", date(2026, 4, 15), attach=("draft_plan_letter", "draft_plan")
+        "draft_plan", "family:1", None, attach=("draft_plan_letter", "draft_plan"), on=SERVED
     )
     assert recipients(result, "draft_ready") == set()
     [window] = [wait for wait in result.waiting_for if wait.startswith("the family's 15 days")]
@@ -780,3 +783,91 @@ def test_no_warning_to_decide_once_the_decision_is_recorded_and_its_letter_is_on
     )
     assert "limit_warning" in {message.purpose for message in undecided.work.messages}
     assert "limit_warning" not in {message.purpose for message in decided_unsent.work.messages}
+
+
+# -- advice sought per case (domain/advice_plan.py) ---------------------------
+
+YEAR_9_BORN = date(2012, 3, 14)  # 13 on 31 August 2025: Year 9 in 2025/26
+
+
+def per_case(**more) -> CaseContext:
+    advice_case = AdviceCase(
+        date_of_birth=more.pop("born", date(2017, 3, 14)),
+        setting_name="Example Primary School",
+        setting_email=more.pop("setting_email", None),
+        hearing_impairment=more.pop("hearing", False),
+        services=(
+            Service(ContributorRole.HEALTH, "Example ICB", "icb@example.org"),
+            Service(ContributorRole.PREPARATION_FOR_ADULTHOOD, "Example PfA team", "pfa@example.org"),
+        ),
+        professionals=more.pop("professionals", ()),
+    )
+    return context(advice_case=advice_case, **more)
+
+
+def test_advice_is_sought_per_case_from_year_9_and_from_professionals_named_at_intake():
+    named = (Professional("speech and language therapist", "Example NHS Trust", email="salt@example.org"),)
+    younger = run(facts(decision_to_assess=ASSESS), DECIDED, per_case(professionals=named))
+    assert [item.key for item in younger.work.advice] == ["family", "setting", "health", "professional-1"]
+    older = run(facts(decision_to_assess=ASSESS), DECIDED, per_case(born=YEAR_9_BORN, professionals=named))
+    assert "preparation-for-adulthood" in [item.key for item in older.work.advice]
+    salt = next(item for item in older.work.advice if item.key == "professional-1")
+    assert (salt.role, salt.organisation, salt.email) == (
+        ContributorRole.OTHER,
+        "Example NHS Trust",
+        "salt@example.org",
+    )
+
+
+def test_a_setting_without_an_email_is_still_asked_for_educational_advice():
+    result = run(facts(decision_to_assess=ASSESS), DECIDED, per_case(setting_email=None, has_setting=False))
+    setting = next(item for item in result.work.advice if item.key == "setting")
+    assert setting.role is ContributorRole.EDUCATIONAL and setting.email is None
+    assert "by post" in setting.why
+
+
+def test_existing_advice_agreed_before_the_request_is_stored_as_accepted_not_sent():
+    agreed = ExistingAdvice("health", "Paediatric report, December 2025", date(2026, 2, 1))
+    result = run(facts(decision_to_assess=ASSESS), DECIDED, per_case(agreed_sufficient=(agreed,)))
+    health = next(item for item in result.work.advice if item.key == "health")
+    assert health.existing == agreed
+    assert next(item for item in result.work.advice if item.key == "family").existing is None
+
+
+def test_the_family_can_never_be_recorded_as_existing_advice_regs_6_4_covers_b_to_h():
+    agreed = ExistingAdvice("family", "Parental views, 2025", date(2026, 2, 1))
+    result = run(facts(decision_to_assess=ASSESS), DECIDED, per_case(agreed_sufficient=(agreed,)))
+    assert next(item for item in result.work.advice if item.key == "family").existing is None
+
+
+def test_waiting_names_the_qualified_teacher_the_setting_must_consult_for_a_deaf_child():
+    case = facts(decision_to_assess=ASSESS, advice=[advice("setting", "educational")])
+    waits = run(case, REQUESTED, per_case(hearing=True)).waiting_for
+    assert waits[0] == (
+        "educational advice (setting), due 2026-03-25, "
+        "given after consulting a qualified teacher of the deaf (Regs 6(3))"
+    )
+
+
+def test_year_9_with_no_preparation_for_adulthood_service_is_a_coordinator_matter_until_someone_is_asked():
+    ctx = context(advice_case=AdviceCase(date_of_birth=YEAR_9_BORN, setting_name="Example Primary School"))
+    asked = facts(decision_to_assess=ASSESS, advice=[advice("family", "parent_or_young_person")])
+    waits = run(asked, REQUESTED, ctx).waiting_for
+    assert any(w.startswith("the coordinator to arrange preparation for adulthood advice") for w in waits)
+    added = facts(
+        decision_to_assess=ASSESS,
+        advice=[advice("family", "parent_or_young_person"), advice("pfa-1", "preparation_for_adulthood")],
+    )
+    assert not any("arrange preparation" in w for w in run(added, REQUESTED, ctx).waiting_for)
+
+
+def test_a_family_that_did_not_consent_to_sharing_is_a_visible_coordinator_matter_while_advice_is_sought():
+    case = facts(decision_to_assess=ASSESS, advice=[advice("health")])
+    assert not any("Regs 6(2)" in w for w in run(case, REQUESTED, context()).waiting_for)
+    waits = run(case, REQUESTED, context(family_agreed_to_share=False)).waiting_for
+    assert any("did not consent at intake" in w and "Regs 6(2)" in w for w in waits)
+    done = facts(decision_to_assess=ASSESS, advice=[advice("health", received_on=date(2026, 3, 2))])
+    assert not any(
+        "Regs 6(2)" in w
+        for w in run(done, date(2026, 3, 3), context(family_agreed_to_share=False)).waiting_for
+    )

@@ -21,6 +21,7 @@ from tests.db.factories import (
     open_case,
     receive_advice,
     record_advice_gap,
+    send_queued,
     serve_draft,
     tell_family,
 )
@@ -95,6 +96,10 @@ def test_a_whole_case_from_request_to_final_plan(session, council, tmp_path, cas
     assert drafting.stage == "drafting"
     assert purposes(session)[("draft_ready", "send_team")] == 1
     serve_draft(session, council, case, now=at(date(2026, 4, 1)))
+    served = look(session, council, tmp_path, date(2026, 4, 1))
+    # Sent, not yet delivered: the family's 15 days have not begun.
+    assert any("has not reached the family yet" in item for item in served.waiting_for)
+    send_queued(session, case, purpose="draft_plan", on=date(2026, 4, 1))
     consult(session, council, case, key="oak", setting_name="Oak Academy", now=at(date(2026, 4, 2)))
     name_setting(session, council, case, setting_name="Oak Academy", now=at(date(2026, 4, 10)))
     waiting = look(session, council, tmp_path, date(2026, 4, 10))
@@ -139,6 +144,8 @@ def test_health_advice_never_received_reaches_week_20_with_alerts_and_no_plan_un
     decide(session, council, case, decision="issue", now=at(date(2026, 3, 27)))
     look(session, council, tmp_path, date(2026, 3, 27))
     serve_draft(session, council, case, now=at(date(2026, 4, 1)))
+    look(session, council, tmp_path, date(2026, 4, 1))
+    send_queued(session, case, purpose="draft_plan", on=date(2026, 4, 1))
     consult(session, council, case, key="oak", setting_name="Oak Academy", now=at(date(2026, 4, 2)))
     consult_answer(session, council, case, key="oak", now=at(date(2026, 4, 9)))
     name_setting(session, council, case, setting_name="Oak Academy", now=at(date(2026, 4, 10)))
@@ -196,3 +203,146 @@ def test_a_change_made_while_looking_is_seen_before_the_look_ends(
     result = look(session, council, tmp_path, date(2026, 1, 20))
     assert result.stage == "assessing"
     assert purposes(session)[("advice_request", "adviser:health")] == 1
+
+
+def test_advice_is_sought_per_case_and_existing_advice_agreed_sufficient_is_not_requested(
+    session, council, tmp_path
+):
+    """Regs 6: a Year 9 child who is deaf, with a speech and language therapist named at
+    intake, whose educational psychology report everyone agreed is sufficient before the
+    council decided to assess (Regs 6(4))."""
+    from dataclasses import replace
+
+    from ehcp.council.config import Contact
+    from ehcp.db.models import Document
+    from ehcp.domain.roles import ContributorRole
+    from tests.db.factories import INTAKE_PROFESSIONAL_EMAIL, agree_existing_advice, open_case_by_intake
+    from tests.support.documents import document_text
+
+    pfa = Contact(organisation="Example Preparing for Adulthood Team", email="pfa@example-borough.gov.uk")
+    council = replace(council, advisers={**council.advisers, ContributorRole.PREPARATION_FOR_ADULTHOOD: pfa})
+    salt = {
+        "role": "speech and language therapist",
+        "organisation": "Example NHS Trust",
+        "name": "Testname Therapist",
+        "email": INTAKE_PROFESSIONAL_EMAIL,
+    }
+    case = open_case_by_intake(
+        session,
+        council,
+        now=at(date(2026, 1, 5)),
+        child={"date_of_birth": "2012-03-14", "hearing_impairment": True},  # Year 9 in 2025/26
+        professionals=[salt],
+    )
+    look(session, council, tmp_path, date(2026, 1, 5))
+    agree_existing_advice(session, council, case, key="psychological", now=at(date(2026, 1, 20)))
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
+    assessing = look(session, council, tmp_path, date(2026, 2, 10))
+
+    rows = {row.key: row for row in session.exec(select(AdviceRequest))}
+    assert set(rows) == {
+        "family",
+        "setting",
+        "health",
+        "social-care",
+        "psychological",
+        "preparation-for-adulthood",
+        "professional-1",
+    }
+    assert (rows["professional-1"].role, rows["professional-1"].contact_email) == (
+        "other",
+        INTAKE_PROFESSIONAL_EMAIL,
+    )
+    assert rows["preparation-for-adulthood"].organisation == "Example Preparing for Adulthood Team"
+    ep = rows["psychological"]
+    assert (
+        ep.existing_advice_accepted
+        and ep.existing_advice_source == "Educational psychology report, November 2025"
+    )
+    sent = purposes(session)
+    assert sent[("advice_request", "adviser:other")] == 1
+    assert sent[("advice_request", "adviser:preparation_for_adulthood")] == 1
+    assert sent[("advice_request", "adviser:psychological")] == 0
+    assert "advice_request_letter:psychological" not in set(session.exec(select(Document.kind)))
+    assert "recorded existing advice as sufficient (psychological)" in assessing.did
+    assert not any(
+        "Testname" in item or "Example NHS Trust" in item for item in assessing.did + assessing.waiting_for
+    )
+    assert any(
+        wait.startswith("educational advice (setting)")
+        and "a qualified teacher of the deaf (Regs 6(3))" in wait
+        for wait in assessing.waiting_for
+    )
+    assert not any("(psychological)" in wait for wait in assessing.waiting_for)
+
+    # Regs 6(3) and 6(2) in the setting's letter: the qualified teacher, and the family's request.
+    letter = session.exec(select(Document).where(Document.kind == "advice_request_letter:setting")).one()
+    text = " ".join(document_text(tmp_path / "docs" / letter.storage_path).split())
+    assert "must be given after consulting a qualified teacher of the deaf" in text
+    assert "Testreason: needs not met" in text and "Testneeds: speech" in text
+
+    # Nothing chases the existing advice, ever.
+    later = look(session, council, tmp_path, date(2026, 4, 1))
+    assert not any(m.recipient_role == "adviser:psychological" for m in session.exec(select(OutboundMessage)))
+    assert later.timeline.limit("advice:psychological").state.value == "not_applicable"
+
+
+def _letter_text(session, tmp_path, kind: str) -> str:
+    from ehcp.db.models import Document
+    from tests.support.documents import document_text
+
+    letter = session.exec(select(Document).where(Document.kind == kind)).one()
+    return " ".join(document_text(tmp_path / "docs" / letter.storage_path).split())
+
+
+def test_without_the_familys_consent_letters_carry_none_of_their_request_and_the_coordinator_is_told(
+    session, council, tmp_path
+):
+    from tests.db.factories import open_case_by_intake
+
+    open_case_by_intake(
+        session,
+        council,
+        now=at(date(2026, 1, 5)),
+        consent={"share_with_professionals": False, "information_is_true": True},
+    )
+    case = crud.require_case(session, ref="EHC-2026-000001")
+    look(session, council, tmp_path, date(2026, 1, 5))
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
+    assessing = look(session, council, tmp_path, date(2026, 2, 10))
+    text = _letter_text(session, tmp_path, "advice_request_letter:health")
+    assert "Testreason" not in text and "Testneeds" not in text
+    assert (
+        "will send you copies of, or extracts from, the family's representations and evidence separately"
+        in text
+    )
+    assert any("did not consent at intake" in wait for wait in assessing.waiting_for)
+
+
+def test_requests_made_after_the_familys_advice_arrives_carry_it(session, council, tmp_path):
+    from ehcp.portal.submit import record_by_coordinator
+    from tests.db.factories import add_advice, open_case_by_intake
+
+    case = open_case_by_intake(session, council, now=at(date(2026, 1, 5)))
+    look(session, council, tmp_path, date(2026, 1, 5))
+    decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
+    look(session, council, tmp_path, date(2026, 2, 10))
+    assert "Testfamilyviews" not in _letter_text(session, tmp_path, "advice_request_letter:health")
+    record_by_coordinator(
+        session,
+        case=case,
+        key="family",
+        sections={"A": "Testfamilyviews: Sam loves trains and finds noise hard."},
+        file=None,
+        received_on=date(2026, 2, 20),
+        council=council,
+        document_store=tmp_path / "docs",
+        now=at(date(2026, 2, 20)),
+        actor="test",
+    )
+    added = add_advice(session, council, case, email="ot@example.org", now=at(date(2026, 2, 23)))
+    look(session, council, tmp_path, date(2026, 2, 23))
+    text = _letter_text(session, tmp_path, f"advice_request_letter:{added.key}")
+    assert "The family gave us their views and advice on 20 February 2026" in text
+    assert "Testfamilyviews: Sam loves trains" in text
+    assert purposes(session)[("advice_request", "adviser:family_requested")] == 1
