@@ -47,6 +47,7 @@ from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.engine import rows_updated
 from ehcp.db.models import Channel, Document, OutboundMessage, OutboxState
+from ehcp.documents.kinds import parse
 from ehcp.documents.store import attachment_name, separate_advice_files
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
@@ -202,14 +203,27 @@ async def _send_with_retries(transport: Transport, message: EmailMessage, *, set
             await transport.send(message)
 
 
-def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str, bytes]] | None:
-    """(file name, media type, content) of each document the row carries; None while any
-    is not drafted or cannot be read (the message waits: it never goes without them)."""
+@dataclass(frozen=True)
+class Enclosure:
+    """One file a message carries: an email's attachment, a posted letter's enclosure."""
+
+    file_name: str
+    media_type: str
+    content: bytes
+    title: str  # what the letter calls it
+    ours: bool = True  # a document the council drafted (False: a file an adviser sent)
+
+
+def enclosures(session: Session, row: OutboundMessage) -> list[Enclosure] | None:
+    """Each document the row carries, in order; None while any is not drafted or cannot be
+    read (the message waits: it never goes without them). The final plan also carries the
+    advisers' files it could not set out as pages (Regs 12(1)(k): its section K says so)."""
     if not row.attach_document:
         return []
-    case_ref = crud.case_by_id(session, case_id=row.case_id).ref
+    case = crud.case_by_id(session, case_id=row.case_id)
+    kinds = row.attach_document.split(",")
     out = []
-    for kind in row.attach_document.split(","):
+    for kind in kinds:
         document = session.exec(
             select(Document).where(Document.case_id == row.case_id, Document.kind == kind)
         ).first()
@@ -221,10 +235,19 @@ def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str,
             # A missing file is our fault, not the relay's: keep the message, keep the pass going.
             log.warning("%s: its %s cannot be read (%s)", row.key, kind, type(error).__name__)
             return None
-        out.append((attachment_name(case_ref, kind), document.media_type, content))
-    if row.purpose == "final_plan" and "final_plan" in row.attach_document.split(","):
-        out += separate_advice_files(session, case=crud.case_by_id(session, case_id=row.case_id))
+        title = parse(kind)[0].title
+        out.append(Enclosure(attachment_name(case.ref, kind), document.media_type, content, title))
+    if row.purpose == "final_plan" and "final_plan" in kinds:
+        out += [
+            Enclosure(name, media_type, data, f"Advice: {name}", ours=False)
+            for name, media_type, data in separate_advice_files(session, case=case)
+        ]
     return out
+
+
+def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str, bytes]] | None:
+    found = enclosures(session, row)
+    return None if found is None else [(item.file_name, item.media_type, item.content) for item in found]
 
 
 def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: Settings) -> bool:

@@ -18,17 +18,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from sqlmodel import Session, col, select
 
 from ehcp.db import crud, runs
-from ehcp.db.models import Channel, Document, OutboundMessage, OutboxState
-from ehcp.documents.kinds import parse
+from ehcp.db.models import Channel, OutboundMessage, OutboxState
 from ehcp.documents.render import html_to_pdf
 from ehcp.domain.postal import deemed_delivered_on
 from ehcp.errors import FieldError, InvalidInput
+from ehcp.mail.delivery import enclosures
 from ehcp.rendering import TEMPLATES, environment
 from ehcp.text import words
 from ehcp.timesource import london_date
@@ -95,8 +94,8 @@ def batch(session: Session, *, rows: list[OutboundMessage], council_name: str, n
     separate: list[tuple[str, bytes]] = []
     template = environment(TEMPLATES).get_template("post/cover.html")
     for row in rows:
-        enclosures = _enclosures(session, row)
-        if enclosures is None:
+        enclosed = enclosures(session, row)
+        if enclosed is None:
             continue
         case_ref = crud.case_by_id(session, case_id=row.case_id).ref
         item = PrintedItem(
@@ -109,15 +108,17 @@ def batch(session: Session, *, rows: list[OutboundMessage], council_name: str, n
             subject=row.subject,
             body=row.body_text,
             dated_on=london_date(now),
-            enclosures=tuple(title for title, _name, _pdf, _raw in enclosures),
+            enclosures=tuple(item.title for item in enclosed),
         )
         cover = html_to_pdf(template.render(council=council_name, item=item))
         _append(writer, cover)
-        for _title, file_name, pdf, raw in enclosures:
-            if pdf:
-                _append(writer, raw)
+        for enclosure in enclosed:
+            # Our PDFs are printed in the batch; anything else (the Word draft plan, an
+            # adviser's file) is printed from its own file.
+            if enclosure.ours and enclosure.media_type == "application/pdf":
+                _append(writer, enclosure.content)
             else:
-                separate.append((f"item-{item.id}-{file_name}", raw))
+                separate.append((f"item-{item.id}-{enclosure.file_name}", enclosure.content))
         items.append(item)
     out = io.BytesIO()
     writer.write(out)
@@ -169,35 +170,6 @@ def mark_posted(
             },
         )
     return rows
-
-
-def _enclosures(session: Session, row: OutboundMessage) -> list[tuple[str, str, bool, bytes]] | None:
-    """(title, file name, is PDF, bytes) of each document the letter encloses; None while
-    any is not drafted or cannot be read."""
-    if not row.attach_document:
-        return []
-    from ehcp.documents.store import attachment_name, separate_advice_files
-
-    case_ref = crud.case_by_id(session, case_id=row.case_id).ref
-    out = []
-    for kind in row.attach_document.split(","):
-        document = session.exec(
-            select(Document).where(Document.case_id == row.case_id, Document.kind == kind)
-        ).first()
-        if document is None:
-            return None
-        try:
-            content = Path(document.storage_path).read_bytes()
-        except OSError:
-            return None
-        found, _subject = parse(kind)
-        out.append((found.title, attachment_name(case_ref, kind), found.format == "pdf", content))
-    if row.purpose == "final_plan" and "final_plan" in row.attach_document.split(","):
-        # Advisers' files the plan could not carry as pages (Regs 12(1)(k)): enclosed too.
-        case = crud.case_by_id(session, case_id=row.case_id)
-        for name, _media_type, data in separate_advice_files(session, case=case):
-            out.append((f"Advice: {name}", name, False, data))  # printed from its own file
-    return out
 
 
 def _append(writer: PdfWriter, pdf: bytes) -> None:
