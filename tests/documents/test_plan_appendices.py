@@ -326,3 +326,21 @@ def test_the_word_file_the_plan_says_is_enclosed_goes_with_the_final_plan(sessio
     # The EP's Word file is enclosed; the ICB's readable PDF is pages of the plan instead.
     assert [name for name, _type, _data in enclosed] == [f"{case.ref}-advice-psychological.docx"]
     assert docx.Document(io.BytesIO(enclosed[0][2])).paragraphs[0].text == "Psychology report."
+
+
+def test_the_final_plans_email_carries_the_word_file_its_section_k_says_is_enclosed(
+    session, council, case, tmp_path
+):
+    from ehcp.mail.delivery import enclosures
+    from tests.mail.rows import draft_letter, queue_one
+
+    draft_letter(session, case, council, tmp_path / "store", kind="final_plan")
+    row = queue_one(session, case, purpose="acknowledgement", attach=("final_plan",))
+    row.purpose = "final_plan"  # the final plan's email, as the planner queues it
+    found = enclosures(session, row)
+    assert found is not None
+    assert [item.file_name for item in found] == [
+        f"{case.ref}-final-plan.pdf",
+        f"{case.ref}-advice-psychological.docx",
+    ]
+    assert [item.ours for item in found] == [True, False]
