@@ -8,11 +8,12 @@ chronology (`case_event`) and refreshes the case's derived columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -107,7 +108,11 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
     advice = _rows(session, AdviceRequest, case)
     assessment = decisions.get("assessment")
     issue = decisions.get("issue")
-    told = family_told_on(session, case=case)
+    # One read each of what reached the family and of the plan's versions: this runs on
+    # every pass of every look.
+    sent = _sent_to_family(session, case=case)
+    told = _first_told(sent)
+    versions = _plan_versions(session, case)
     assessment_told = told.get("decision_to_assess") or told.get("decision_not_to_assess")
     return CaseFacts(
         received_on=case.received_on,
@@ -141,9 +146,9 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
             else None
         ),
         draft_issued_on=case.draft_issued_on,
-        draft_first_issued_on=_first_served(session, case),
-        draft_served_on=draft_served_on(session, case=case),
-        changed_since_service=changed_since_service(session, case=case),
+        draft_first_issued_on=min((v.served_on for v in versions if v.served_on), default=None),
+        draft_served_on=_draft_served_on(case, sent),
+        changed_since_service=_changed_since_service(versions, advice),
         requested_school=case.requested_school,
         meeting_requested_on=case.meeting_requested_on,
         meeting_held_on=case.meeting_held_on,
@@ -171,41 +176,29 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
 TELLS_THE_FAMILY = ("decision_to_assess", "decision_not_to_assess", "decision_not_to_issue", "final_plan")
 
 
-def family_told_on(session: Session, *, case: Case) -> dict[str, date]:
-    """For each letter that meets a limit, the day the family was first told.
+# ...and the draft, whose sending starts the family's 15 days (Regs 13(1)(a)).
+_STARTS_THE_CLOCK = (*TELLS_THE_FAMILY, "draft_plan")
+
+
+@dataclass(frozen=True)
+class _Told:
+    purpose: str
+    served_on: date  # the day it reached the family in law
+    queued_on: date
+
+
+def _sent_to_family(session: Session, *, case: Case) -> list[_Told]:
+    """Each letter that moves the clock, sent to the family, with the day it reached them.
 
     A limit on the council is a duty to notify or send, so it is met when the family is
     told, not when the panel decided: a decision recorded late keeps its own date in the
     chronology but is judged by the day its letter went out. By email that is the London
     day it was sent; by post, the letter's deemed day of delivery after the day it was
     marked posted (Interpretation Act 1978 s.7; ehcp.domain.postal)."""
-    told: dict[str, date] = {}
-    for purpose, day, _queued in _sent_to_family(session, case=case, purposes=TELLS_THE_FAMILY):
-        told[purpose] = min(day, told.get(purpose, day))
-    return told
-
-
-def draft_served_on(session: Session, *, case: Case) -> date | None:
-    """The day the draft the coordinator last served reached the family in law (the
-    family's 15 days begin with it, Regs 13(1)(a)), or None while it is on its way."""
-    if case.draft_issued_on is None:
-        return None
-    days = [
-        day
-        for _purpose, day, queued in _sent_to_family(session, case=case, purposes=("draft_plan",))
-        if queued >= case.draft_issued_on
-    ]
-    return min(days, default=None)
-
-
-def _sent_to_family(
-    session: Session, *, case: Case, purposes: tuple[str, ...]
-) -> list[tuple[str, date, date]]:
-    """(purpose, day served, day queued) of each letter of `purposes` sent to the family."""
     rows = session.exec(
         select(OutboundMessage).where(
             OutboundMessage.case_id == case.id,
-            col(OutboundMessage.purpose).in_(purposes),
+            col(OutboundMessage.purpose).in_(_STARTS_THE_CLOCK),
             OutboundMessage.recipient_role == "family",
             OutboundMessage.state == OutboxState.SENT,
         )
@@ -218,29 +211,50 @@ def _sent_to_family(
             day = london_date(row.sent_at)
         else:
             continue
-        out.append((row.purpose, day, london_date(row.queued_at)))
+        out.append(_Told(row.purpose, day, london_date(row.queued_at)))
     return out
 
 
-def _first_served(session: Session, case: Case) -> date | None:
-    return session.exec(select(func.min(PlanVersion.served_on)).where(PlanVersion.case_id == case.id)).one()
+def _first_told(sent: list[_Told]) -> dict[str, date]:
+    """For each letter that meets a limit, the day the family was first told."""
+    told: dict[str, date] = {}
+    for item in sent:
+        if item.purpose in TELLS_THE_FAMILY:
+            told[item.purpose] = min(item.served_on, told.get(item.purpose, item.served_on))
+    return told
 
 
-def changed_since_service(session: Session, *, case: Case) -> tuple[str, ...]:
+def _draft_served_on(case: Case, sent: list[_Told]) -> date | None:
+    """The day the draft the coordinator last served reached the family in law (the
+    family's 15 days begin with it, Regs 13(1)(a)), or None while it is on its way."""
+    issued = case.draft_issued_on
+    if issued is None:
+        return None
+    days = [item.served_on for item in sent if item.purpose == "draft_plan" and item.queued_on >= issued]
+    return min(days, default=None)
+
+
+def _plan_versions(session: Session, case: Case) -> list[PlanVersion]:
+    return list(
+        session.exec(
+            select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(col(PlanVersion.number))
+        )
+    )
+
+
+def _changed_since_service(versions: list[PlanVersion], advice: list[AdviceRequest]) -> tuple[str, ...]:
     """Sections the newest version changes from the served one, when advice has arrived
     since the draft was served: new content the family has not been given 15 days on."""
-    served = served_plan_version(session, case=case)
-    latest = latest_plan_version(session, case=case)
-    if served is None or latest is None or latest.number == served.number or served.served_on is None:
+    served = [(version, version.served_on) for version in versions if version.served_on is not None]
+    if not served or versions[-1].number == served[-1][0].number:
         return ()
-    served_on = served.served_on
-    late_advice = [
-        row for row in _rows(session, AdviceRequest, case) if row.received_on and row.received_on > served_on
-    ]
-    if not late_advice:
+    last_served, served_on = served[-1]
+    if not any(row.received_on and row.received_on > served_on for row in advice):
         return ()
     # Section I is named when the plan is finalised: naming it is not new content.
-    return tuple(code for code in substantive_change(served.sections, latest.sections) if code != "I")
+    return tuple(
+        code for code in substantive_change(last_served.sections, versions[-1].sections) if code != "I"
+    )
 
 
 def latest_plan_version(session: Session, *, case: Case) -> PlanVersion | None:

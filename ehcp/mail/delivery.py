@@ -267,7 +267,7 @@ def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: S
 
 
 # Sending these to the family meets a limit or starts the family's 15 days: the case's
-# run must look again (ehcp.db.crud.family_told_on, draft_served_on).
+# run must look again (ehcp.db.crud.case_facts reads them from the outbox).
 CHANGES_THE_CLOCK = frozenset((*crud.TELLS_THE_FAMILY, "draft_plan"))
 
 
