@@ -4,23 +4,41 @@
 # (--runtime). The tests also need PostgreSQL's server binaries (the suite starts
 # its own throwaway server on loopback) and Chromium (browser tests drive it with
 # Playwright). Idempotent and quick when everything is there; installs with
-# apt-get when run as root.
+# apt-get when run as root, unless --check (report only, exit 1 if anything is
+# missing).
 set -euo pipefail
 
-missing=()
-has_library() { { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q "$1"; }
+runtime_only=false
+check_only=false
+for argument in "$@"; do
+  case "$argument" in
+    --runtime) runtime_only=true ;;
+    --check) check_only=true ;;
+    *) echo "usage: $0 [--runtime] [--check]" >&2; exit 2 ;;
+  esac
+done
 
+# Read each listing once into a variable and match in bash. Piping `ldconfig -p`
+# into `grep -q` under pipefail failed at random (grep exits at its first match,
+# ldconfig dies of SIGPIPE, and the pipeline reports that), so an installed library
+# was reported missing about one time in sixteen.
+libraries="$( (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null || true)"
+fonts="$(fc-list 2>/dev/null || true)"
+has_library() { [[ "$libraries" == *"$1"* ]]; }
+has_font() { [[ "${fonts,,}" == *dejavu* || "${fonts,,}" == *liberation* ]]; }
+
+missing=()
 if ! command -v python3.11 >/dev/null 2>&1; then
   missing+=(python3.11 python3.11-venv)
 fi
 if ! has_library "libpango-1.0.so.0" || ! has_library "libpangoft2-1.0.so.0"; then
   missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 fi
-if ! fc-list 2>/dev/null | grep -qi "dejavu\|liberation"; then
+if ! has_font; then
   missing+=(fontconfig fonts-dejavu-core)
 fi
-if [ "${1:-}" != "--runtime" ]; then
-  if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+if [ "$runtime_only" = false ]; then
+  if ! command -v pg_ctl >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
     missing+=(postgresql)
   fi
   if [ ! -x /usr/bin/chromium ]; then
@@ -31,7 +49,7 @@ fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$check_only" = true ] || [ "$(id -u)" -ne 0 ]; then
   echo "Missing system packages: ${missing[*]}. Install them (sudo apt-get install ${missing[*]}) and run again." >&2
   exit 1
 fi
