@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from prefect import flow
-from prefect.flow_runs import suspend_flow_run
 
+from ehcp.runtime.suspension import suspend_with_message
 from flows.inputs import entry_from, form_for
 from tasks.case import apply_coordinator_entry, look_at_case, send_case_messages
 
@@ -42,7 +42,7 @@ def ehc_request(case_ref: str) -> str:
             continue
         if look.closed:
             return look.stage
-        entered = suspend_flow_run(
-            wait_for_input=form_for(look.stage), key=f"wait-{look.wait_number}", timeout=None
+        entered = suspend_with_message(
+            form_for(look.stage), key=f"wait-{look.wait_number}", message=look.waiting_message
         )
         apply_coordinator_entry(case_ref, look.wait_number, entry_from(entered))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -19,8 +21,11 @@ SWEEP = "ehc-sweep"
     log_prints=False,
     description="Wake every case whose run is due a look; retry the outbox.",
 )
-def ehc_sweep() -> sweeper.SweepReport:
-    report = wake_due_cases()
+def ehc_sweep(runner_started_at: datetime | None = None) -> sweeper.SweepReport:
+    """`runner_started_at`: given by `ehcp up` when it has (re)started the only runner, so
+    every case run still "Running" from before then lost its process and is requeued at
+    once, not after `EHC_RUN_STALE_AFTER_SECONDS`."""
+    report = wake_due_cases(runner_started_at)
     logger = get_run_logger()
     logger.info(
         "started %d, woke %d, rescheduled %d, left %d waiting",
@@ -35,7 +40,7 @@ def ehc_sweep() -> sweeper.SweepReport:
 
 
 @task(name="wake-due-cases", cache_policy=NO_CACHE)
-def wake_due_cases() -> sweeper.SweepReport:
+def wake_due_cases(runner_started_at: datetime | None = None) -> sweeper.SweepReport:
     """Start, wake or requeue the run of every case due a look (at most EHC_SWEEP_LIMIT a pass)."""
     with no_personal_data_in_errors("wake-due-cases", SWEEP), database() as session:
         return sweeper.sweep(
@@ -43,6 +48,7 @@ def wake_due_cases() -> sweeper.SweepReport:
             now=timesource.now(),
             limit=settings().sweep_limit,
             stale_after_seconds=settings().run_stale_after_seconds,
+            runner_started_at=runner_started_at,
         )
 
 

@@ -20,6 +20,7 @@ from ehcp.mail.delivery import DeliveryCounts
 from ehcp.runtime import coordinator_input, orchestration
 from ehcp.runtime.case_runner import reconcile
 from ehcp.runtime.coordinator_input import CoordinatorEntry
+from ehcp.views import run_status
 from ehcp.views.timeline import artifact_key, timeline_markdown
 from tasks.common import council, no_personal_data_in_errors, settings
 
@@ -31,6 +32,9 @@ class LookResult:
     stage: str
     closed: bool
     wait_number: int
+    # The Suspended state's message in the Runs list: what the case waits for, when
+    # its next limit falls due (ehcp.views.run_status; no names).
+    waiting_message: str = ""
 
 
 # No cache: a look must run every time the flow replays, because it re-derives
@@ -59,8 +63,13 @@ def look_at_case(case_ref: str) -> LookResult:
         description=f"Statutory timeline and next steps for {case_ref}",
     )
     if run_id:
-        orchestration.set_stage_tags(run_id, look.stage)
-    return LookResult(stage=look.stage, closed=look.closed, wait_number=look.wait_number)
+        orchestration.set_tags(run_id, run_status.run_tags(look))
+    return LookResult(
+        stage=look.stage,
+        closed=look.closed,
+        wait_number=look.wait_number,
+        waiting_message=run_status.state_message(look),
+    )
 
 
 @task(name="send-case-messages", cache_policy=NO_CACHE)

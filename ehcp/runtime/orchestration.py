@@ -70,6 +70,7 @@ def wake(flow_run_id: str | None, patience: float = WAKE_PATIENCE_SECONDS) -> Wa
 class RunStatus:
     state: StateType | None  # None: Prefect has no such run
     seconds_in_state: float
+    entered_at: datetime = datetime.min.replace(tzinfo=UTC)  # when it entered that state
 
 
 def status(flow_run_id: str) -> RunStatus:
@@ -82,12 +83,16 @@ def status(flow_run_id: str) -> RunStatus:
             return RunStatus(None, 0.0)
     if run.state is None:
         return RunStatus(None, 0.0)
-    return RunStatus(run.state.type, (datetime.now(UTC) - run.state.timestamp).total_seconds())
+    entered_at = run.state.timestamp
+    return RunStatus(run.state.type, (datetime.now(UTC) - entered_at).total_seconds(), entered_at)
 
 
-def stranded_runs(stale_after_seconds: float, limit: int = 200) -> list[str]:
+def stranded_runs(
+    stale_after_seconds: float, limit: int = 200, *, runner_started_at: datetime | None = None
+) -> list[str]:
     """Case runs a dead worker left behind: Crashed or Failed, or Running for longer than
-    any look takes (by the wall clock). Few at any time, so this stays cheap."""
+    any look takes (by the wall clock), or since before the only runner last started.
+    Few at any time, so this stays cheap."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
@@ -115,6 +120,7 @@ def stranded_runs(stale_after_seconds: float, limit: int = 200) -> list[str]:
         and (
             run.state.type is not StateType.RUNNING
             or (now - run.state.timestamp).total_seconds() > stale_after_seconds
+            or (runner_started_at is not None and run.state.timestamp < runner_started_at)
         )
     ]
 
@@ -126,6 +132,7 @@ def reschedule(flow_run_id: str) -> None:
         client.set_flow_run_state(UUID(flow_run_id), Scheduled(), force=True)
 
 
-def set_stage_tags(flow_run_id: str, stage: str) -> None:
+def set_tags(flow_run_id: str, tags: list[str]) -> None:
+    """Replace the run's tags (ehcp.views.run_status.run_tags says which)."""
     with get_client(sync_client=True) as client:
-        client.update_flow_run(UUID(flow_run_id), tags=["ehc", f"stage:{stage}"])
+        client.update_flow_run(UUID(flow_run_id), tags=tags)

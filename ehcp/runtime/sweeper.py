@@ -31,7 +31,17 @@ class SweepReport:
     waiting: list[str] = field(default_factory=list)  # already queued or running: nothing to do
 
 
-def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: float) -> SweepReport:
+def sweep(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    stale_after_seconds: float,
+    runner_started_at: datetime | None = None,
+) -> SweepReport:
+    """`runner_started_at`: when the only runner (`ehcp serve` under `ehcp up`) last
+    started. A run "Running" since before then has no process left, however recently it
+    entered that state. Without it, only the wall-clock `stale_after_seconds` tells."""
     report = SweepReport()
     for case in runs.cases_to_wake(session, now=now, limit=limit):
         if case.flow_run_id is None:
@@ -46,7 +56,10 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
             if orchestration.wake(case.flow_run_id) is Wake.RESUMED:
                 report.woken.append(case.ref)
             continue
-        stuck_running = run.state is StateType.RUNNING and run.seconds_in_state > stale_after_seconds
+        stuck_running = run.state is StateType.RUNNING and (
+            run.seconds_in_state > stale_after_seconds
+            or (runner_started_at is not None and run.entered_at < runner_started_at)
+        )
         if run.state in STRANDED or stuck_running:
             # A worker died under it (or Prefect lost it): replay it from the top.
             orchestration.reschedule(case.flow_run_id)
@@ -55,7 +68,7 @@ def sweep(session: Session, *, now: datetime, limit: int, stale_after_seconds: f
         report.waiting.append(case.ref)
     # A worker that died after a look saved its next wake time, but before the run
     # suspended, leaves a case that is not due: find such runs from Prefect's side.
-    for flow_run_id in orchestration.stranded_runs(stale_after_seconds):
+    for flow_run_id in orchestration.stranded_runs(stale_after_seconds, runner_started_at=runner_started_at):
         stranded = runs.case_for_run(session, flow_run_id=flow_run_id)
         if stranded is None or stranded.closed_on is not None or stranded.ref in report.rescheduled:
             continue

@@ -68,13 +68,26 @@ class System:
             )
             return case.ref
 
-    def sweep(self) -> sweeper.SweepReport:
+    def sweep(self, stale_after_seconds: float = 3, runner_started_at=None) -> sweeper.SweepReport:
         with database() as session:
-            return sweeper.sweep(session, now=timesource.now(), limit=100, stale_after_seconds=3)
+            return sweeper.sweep(
+                session,
+                now=timesource.now(),
+                limit=100,
+                stale_after_seconds=stale_after_seconds,
+                runner_started_at=runner_started_at,
+            )
 
     def case(self, ref: str):
         with database() as session:
             return crud.require_case(session, ref=ref)
+
+    def timeline(self, ref: str):
+        """The case's clock as its run judges it today."""
+        with database() as session:
+            case = crud.require_case(session, ref=ref)
+            facts = crud.case_facts(session, case=case)
+        return common.council().timeline(facts, today=timesource.london_date(timesource.now()))
 
     def chronology(self, ref: str):
         with database() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -46,6 +46,11 @@ def start(system, received: date = date(2026, 1, 5)) -> str:
     assert run.name == f"ehc-{ref}"
     assert run.parameters == {"case_ref": ref}
     assert "stage:considering" in run.tags
+    # The Runs list says what the case waits for and when, without opening the run.
+    assert run.state.name == "Suspended"
+    due = system.timeline(ref).limit("decision_to_assess").due_on
+    assert run.state.message.startswith(f"Waiting for the panel's decision whether to assess (due {due})")
+    assert f"next limit: Decision whether to assess, due {due}" in run.state.message
     return ref
 
 
@@ -230,8 +235,13 @@ def test_a_worker_killed_mid_look_loses_nothing_and_repeats_nothing(system, stac
     assert orchestration.wake(run_id) is Wake.RESUMED
     wait_until(lambda: read_run(run_id).state.is_running(), timeout=60, what="the run to start its look")
     stack.kill("flows")  # the worker dies mid-look (or between its last save and its suspend)
+    restarted_at = datetime.now(UTC)
     stack.start_flows()
-    # Nobody signals: the sweep alone must find the stranded run and requeue it.
+    # Nobody signals: the sweep `ehcp up` asks for after a restart finds the stranded run
+    # and requeues it at once, though it entered "Running" only seconds ago.
+    assert read_run(run_id).state.is_running()
+    report = system.sweep(stale_after_seconds=3600, runner_started_at=restarted_at)
+    assert ref in report.rescheduled
     case = system.settled(ref, sweeping=True)
     assert case.stage == "assessing"
     assert advice_keys(ref) == ["family", "health", "psychological", "setting", "social-care"]

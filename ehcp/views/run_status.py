@@ -1,0 +1,90 @@
+"""What a case's run says about it in Prefect's Runs list: its state message and its tags.
+
+A coordinator scanning the Runs page sees the state ("Suspended") and, beside it, the
+state's message: what the case waits for and when its next limit falls due. Tags let
+them filter: `stage:<stage>`, `due:this-week` (a limit falls due within 7 days,
+today included) and `overdue` (a limit has passed with nothing done and no exception).
+
+Built from the look's roles, keys, dates and states only: these reach Prefect, which
+must carry no personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from ehcp.domain.clock import Duty, Limit, LimitState, Timeline
+
+MAX_MESSAGE = 400  # a state message is a line in a list, not a report
+DUE_SOON_DAYS = 7
+
+
+class _Look(Protocol):
+    stage: str
+    closed: bool
+    waiting_for: tuple[str, ...]
+    timeline: Timeline
+
+
+def state_message(look: _Look) -> str:
+    """ "Waiting for the panel's decision whether to assess (due 2027-01-01) · next limit:
+    Decision whether to assess, due 2027-01-01 (11 days left)"."""
+    if look.closed:
+        return "Closed: nothing more is due"
+    parts = []
+    if look.waiting_for:
+        first, *rest = look.waiting_for
+        parts.append(f"Waiting for {first}" + (f" (and {len(rest)} more)" if rest else ""))
+    else:
+        parts.append("Waiting: nothing is owed now")
+    next_limit = _next_limit(look.timeline)
+    if next_limit is not None:
+        parts.append(f"next limit: {next_limit.title}, due {next_limit.due_on} ({_when(next_limit)})")
+    message = " · ".join(parts)
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+
+def run_tags(look: _Look) -> list[str]:
+    """The run's full set of tags (replacing what it had): stage, and due or overdue."""
+    tags = ["ehc", f"stage:{look.stage}"]
+    if look.closed:
+        return tags
+    limits = _open(look.timeline)
+    if any(_overdue(limit) for limit in limits):
+        tags.append("overdue")
+    if any(_due_soon(limit, look.timeline.today) for limit in limits):
+        tags.append("due:this-week")
+    return tags
+
+
+def _open(timeline: Timeline) -> tuple[Limit, ...]:
+    # The family's own window is theirs to use, not something the council owes.
+    return tuple(limit for limit in timeline.open_limits if limit.duty is not Duty.FAMILY)
+
+
+def _next_limit(timeline: Timeline) -> Limit | None:
+    dated = [limit for limit in _open(timeline) if limit.due_on is not None]
+    return min(dated, key=lambda limit: (limit.due_on, limit.key), default=None)
+
+
+def _overdue(limit: Limit) -> bool:
+    return limit.state is LimitState.BREACHED and limit.done_on is None
+
+
+def _due_soon(limit: Limit, today: date) -> bool:
+    if limit.state is not LimitState.DUE or limit.due_on is None:
+        return False
+    return (limit.due_on - today).days < DUE_SOON_DAYS
+
+
+def _when(limit: Limit) -> str:
+    if limit.state is LimitState.DISAPPLIED:
+        return "disapplied by an exception"
+    if limit.days_late:
+        return f"{limit.days_late} days late"
+    if limit.days_remaining == 0:
+        return "due today"
+    if limit.days_remaining == 1:
+        return "1 day left"
+    return f"{limit.days_remaining} days left"
