@@ -25,13 +25,19 @@ T = TypeVar("T")
 _lock = threading.Lock()
 
 
-def suspend_with_message(form: type[T], *, key: str, message: str) -> T | None:
+def suspend_with_message(form: type[T], *, key: str, message: str) -> T:
     """`suspend_flow_run(wait_for_input=form, key=key, timeout=None)` with `message` on
-    the Suspended state. `message` reaches Prefect: refs, roles and dates only."""
+    the Suspended state. `message` reaches Prefect: refs, roles and dates only.
+
+    Returns the submitted form once the run is resumed and replays past this point (the
+    first call leaves the process instead: Prefect raises its Pause signal)."""
     with _lock:
         original = prefect.flow_runs.Suspended
         prefect.flow_runs.Suspended = functools.partial(Suspended, message=message)  # type: ignore[assignment]
         try:
-            return prefect.flow_runs.suspend_flow_run(wait_for_input=form, key=key, timeout=None)
+            entered = prefect.flow_runs.suspend_flow_run(wait_for_input=form, key=key, timeout=None)
         finally:
             prefect.flow_runs.Suspended = original  # type: ignore[assignment]
+    if entered is None:  # Prefect resumes a run that waits for input only with its input
+        raise RuntimeError(f"the run was resumed past {key} without the form's input")
+    return entered

@@ -14,17 +14,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from ehcp.domain.clock import Duty, Limit, LimitState, Timeline
+from ehcp.domain.clock import Limit, LimitState, Timeline
+from ehcp.domain.grounds import Duty
 
 MAX_MESSAGE = 400  # a state message is a line in a list, not a report
 DUE_SOON_DAYS = 7
 
 
 class _Look(Protocol):
-    stage: str
-    closed: bool
-    waiting_for: tuple[str, ...]
-    timeline: Timeline
+    @property
+    def stage(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def waiting_for(self) -> tuple[str, ...]: ...
+    @property
+    def timeline(self) -> Timeline: ...
 
 
 def state_message(look: _Look) -> str:
