@@ -254,12 +254,14 @@ class Document(SQLModel, table=True):
 
 class OutboxState(StrEnum):
     """Where an outbox row is: queued -> sending -> sent | failed (a deferred row is queued
-    again with a next_attempt_at; a dead worker's `sending` row is claimed again)."""
+    again with a next_attempt_at; a dead worker's `sending` row is claimed again), or
+    queued -> withdrawn when a later fact made it untrue before it went (ehcp.mail.stale)."""
 
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"
 
 
 class Channel(StrEnum):

@@ -133,6 +133,8 @@ class Plan:
     work: Work
     waiting_for: tuple[str, ...] = ()
     wake_on: date | None = None
+    # Purposes a later fact has made untrue: any still unsent must not go (ehcp.mail.stale).
+    stale_purposes: tuple[str, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -199,8 +201,9 @@ def plan(
     decide_by = timeline.limit("decision_to_assess").due_on
     # Document kinds are named as in ehcp/documents/kinds.py; a kind about one advice
     # request or exception carries its key after a colon.
-    send_letter("acknowledgement", context.family, decide_by)
-    send_letter("considering_notice", ("notice:health", "notice:social_care", "setting"))
+    if still_considering(facts):
+        send_letter("acknowledgement", context.family, decide_by)
+        send_letter("considering_notice", ("notice:health", "notice:social_care", "setting"))
 
     assessment = facts.decision_to_assess
     if assessment is not None and assessment.outcome is AssessmentOutcome.ASSESS:
@@ -272,7 +275,20 @@ def plan(
         work=work,
         waiting_for=() if stage.is_closed else _waiting_for(facts, timeline, context, stage, today),
         wake_on=None if stage.is_closed else _wake_on(facts, timeline, context, today),
+        stale_purposes=() if still_considering(facts) else CONSIDERING_NOTICES,
     )
+
+
+# Regs 4(1)-(2) SEND Regulations 2014: while the council considers whether an assessment
+# is necessary it tells the family, and the bodies Regs 4(2) names, that it is
+# considering. Once its decision is on record (or the family has withdrawn the request)
+# a notice not yet sent would tell them something no longer true, in the same post as the
+# decision itself; the decision letter (Regs 5(1)-(2)) tells them instead.
+CONSIDERING_NOTICES = ("acknowledgement", "considering_notice")
+
+
+def still_considering(facts: CaseFacts) -> bool:
+    return facts.decision_to_assess is None and facts.withdrawn_on is None
 
 
 def _follow_ups(

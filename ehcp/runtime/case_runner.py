@@ -25,7 +25,7 @@ from ehcp.domain.clock import Timeline
 from ehcp.domain.planner import AdviceToRequest, CaseContext, Plan, adviser_key, plan
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.young_person import YOUNG_PERSON, family_recipients
-from ehcp.mail import messages, outbox, post_tray
+from ehcp.mail import messages, outbox, post_tray, stale
 from ehcp.settings import Settings, get_settings
 from ehcp.text import words
 from ehcp.views.timeline import CaseDetails
@@ -82,6 +82,10 @@ def reconcile(
             done_documents=documents.drafted_kinds(session, case=case),
             today=today,
         )
+        did += [
+            f"withdrew {item}"
+            for item in stale.withdraw_stale(session, case=case, purposes=current.stale_purposes, now=now)
+        ]
         if not current.work.is_empty:
             did += _perform(session, case, current, council, timeline, now, document_store, settings)
             continue

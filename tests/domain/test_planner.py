@@ -771,7 +771,7 @@ def test_planning_the_same_case_again_plans_the_same_keys_on_a_later_day():
     later = {m.key(REF) for m in run(case, date(2026, 3, 1)).work.messages}
     assert on_the_day == again
     assert on_the_day == later
-    assert "EHC-1:acknowledgement:family:1:2026-02-16" in later
+    assert "EHC-1:decision_to_assess:family:1:-" in later
     assert "EHC-1:advice_request:adviser:health:2026-03-25" in later
 
 
