@@ -98,8 +98,10 @@ def build() -> Document:
 
     tag(document, "{%p for gap in section.gaps %}")
     document.add_paragraph(
-        "GAP: advice from {{ gap.organisation }} ({{ gap.role|words }}) was due by "
-        "{{ gap.due_on|long_date }} and has not been received. This section is not complete until it is.",
+        "GAP: advice from {{ gap.organisation }} ({{ gap.role|words }}) "
+        "{% if gap.overdue %}was due by {{ gap.due_on|long_date }} and has not been received"
+        "{% else %}is due by {{ gap.due_on|long_date }} and has not been received yet{% endif %}. "
+        "This section is not complete until it is.",
         style=WORKING_NOTE,
     )
     tag(document, "{%p endfor %}")

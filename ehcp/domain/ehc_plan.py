@@ -159,11 +159,14 @@ class Appendix(_Model):
 
 
 class Gap(_Model):
-    """Advice this section is waiting for: who owes it and since when it was due."""
+    """Advice this section is waiting for: who owes it and when it is (or was) due."""
 
     role: str
     organisation: str
     due_on: date
+    # Past its due date on the day the plan is drafted: "was due ... and has not been
+    # received", not the same words on a day when it is not yet late.
+    overdue: bool = False
 
 
 class PlanSection(_Model):
@@ -466,7 +469,14 @@ def build_plan(view: PlanSource, *, final: bool, on: date) -> EhcPlan:
             if code not in {section.code for section in sections_for(advice.role)}:
                 continue
             if advice.received_on is None and not advice.existing_advice_accepted:
-                gaps.append(Gap(role=advice.role, organisation=advice.organisation, due_on=advice.due_on))
+                gaps.append(
+                    Gap(
+                        role=advice.role,
+                        organisation=advice.organisation,
+                        due_on=advice.due_on,
+                        overdue=on > advice.due_on,
+                    )
+                )
             elif advice.sections.get(code):
                 contributions.append(
                     Contribution(
