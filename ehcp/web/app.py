@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from ehcp.settings import PROJECT_ROOT, get_settings
-from ehcp.web import cases, intake, plan, portal
+from ehcp.web import cases, home, intake, plan, portal, staff
 
 
 def create_app() -> FastAPI:
@@ -23,6 +23,8 @@ def create_app() -> FastAPI:
     app.include_router(cases.router)
     app.include_router(plan.router)
     app.include_router(portal.router)
+    app.include_router(staff.router)
+    app.include_router(home.router)
     # GOV.UK Frontend, vendored (scripts/vendor-govuk-frontend.sh); its CSS asks for /assets/.
     govuk = PROJECT_ROOT / "static" / "govuk"
     app.mount("/static/govuk", StaticFiles(directory=govuk), name="govuk")

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile  # what request.form() gives (not fastapi's subclass)
 
@@ -31,28 +30,16 @@ from ehcp.domain.advice_sections import sections_for
 from ehcp.portal import tokens
 from ehcp.portal.submit import AlreadyReceived, record_submission
 from ehcp.portal.uploads import CheckedFile, UploadRefused, check_upload
-from ehcp.rendering import TEMPLATES
 from ehcp.runtime.signals import wake_case
 from ehcp.settings import Settings
 from ehcp.text import words
 from ehcp.web.deps import council, session, settings
+from ehcp.web.pages import pages
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 security = logging.getLogger("ehcp.security")
 MAX_SECTION_CHARACTERS = 20_000
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
-
-# The GOV.UK macros test optional parameters by truthiness, which a strict environment
-# refuses; these pages use Jinja's default undefined. Letters and emails stay strict.
-_pages = Environment(
-    loader=ChoiceLoader(
-        [
-            FileSystemLoader(TEMPLATES),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
-        ]
-    ),
-    autoescape=select_autoescape(["html"]),
-)
 
 
 class Portal:
@@ -104,7 +91,7 @@ class Portal:
     # -- pages ---------------------------------------------------------------
 
     def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = _pages.get_template(template).render(council=self.council.name, **values)
+        html = pages.get_template(template).render(council=self.council.name, **values)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def already(self) -> HTMLResponse:
