@@ -11,10 +11,10 @@ login. Reasons go in the decision letter (`ehcp decide ... --reasons-file`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from prefect.input import RunInput
-from pydantic import Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from ehcp.db.inputs import PanelDecision
 from ehcp.domain.facts import SettingType
@@ -32,6 +32,21 @@ DECIDED_ON = Field(
     title="Date of the decision",
     description="The date the panel decided, as it will appear on the decision letter.",
 )
+
+
+# A plain optional date in the resume form. `date | None` would draw two tabs, "date" and
+# "None" (its default, so the form opens on "Property is type None"); this draws one date
+# picker marked "(Optional)", left empty to mean "not this time". The model still
+# accepts None, so an empty field and Prefect's own wake (an empty input) both validate.
+OptionalDate = Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+# Plain optional text boxes (not "str | None" tabs), each with its length in the schema so
+# the form and Prefect's check of the input stop what the model would refuse.
+Text60 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 60})]
+Text80 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 80})]
+Text200 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 200})]
+Text320 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 320})]
 
 
 NONE = "none"
@@ -69,7 +84,19 @@ assert set(get_args(SETTING_TYPES)) - {"not recorded"} == set(SettingType)
 assert set(get_args(GAP_REASONS)) - {NONE} == set(ADVICE_GAP_REASONS)
 
 
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """Prefect's form sends a field's default back as it is, and the server checks what it
+    sends against the schema: a `null` default on a field typed "string" is refused. With
+    no default drawn, an untouched optional field is simply left out (the model's own
+    default, None, applies)."""
+    for field in schema.get("properties", {}).values():
+        if "default" in field and field["default"] is None:
+            del field["default"]
+
+
 class RecordsExceptions(RunInput):
+    model_config = ConfigDict(json_schema_extra=_no_null_defaults)
+
     """Fields every stage's form carries: a ground the coordinator judges made one limit
     impractical to meet (Regs 5(4), 8(2), 10(4), 13(3)). Ground, limit and dates only:
     the evidence goes in the case file (`ehcp exception record ... --evidence-file`)."""
@@ -79,14 +106,14 @@ class RecordsExceptions(RunInput):
         title="Exception: ground",
         description="Only if a ground made a time limit impractical to meet. The family is told.",
     )
-    exception_limit: str | None = Field(
+    exception_limit: Text80 = Field(
         default=None,
         title="Exception: limit it affects",
         description="decision_to_assess, decision_not_to_issue, final_plan or advice:<key>",
         max_length=80,
     )
-    exception_from: date | None = Field(default=None, title="Exception: ground began on")
-    exception_to: date | None = Field(
+    exception_from: OptionalDate = Field(default=None, title="Exception: ground began on")
+    exception_to: OptionalDate = Field(
         default=None, title="Exception: ground ended on", description="Leave empty while it goes on."
     )
 
@@ -94,7 +121,7 @@ class RecordsExceptions(RunInput):
 class LookAgain(RecordsExceptions):
     """Submit to make the case look again. Record decisions with `ehcp` or the API."""
 
-    withdrawn_on: date | None = WITHDRAWN
+    withdrawn_on: OptionalDate = WITHDRAWN
 
 
 class DecideWhetherToAssess(RecordsExceptions):
@@ -107,8 +134,8 @@ class DecideWhetherToAssess(RecordsExceptions):
         description="Choose 'assess' or 'do not assess' and give the date. "
         "'not decided yet' records nothing.",
     )
-    decided_on: date | None = DECIDED_ON
-    withdrawn_on: date | None = WITHDRAWN
+    decided_on: OptionalDate = DECIDED_ON
+    withdrawn_on: OptionalDate = WITHDRAWN
 
 
 class DecideWhetherToIssue(RecordsExceptions):
@@ -120,8 +147,8 @@ class DecideWhetherToIssue(RecordsExceptions):
         title="Panel decision",
         description="Choose 'issue a plan' or 'do not issue a plan' and give the date.",
     )
-    decided_on: date | None = DECIDED_ON
-    withdrawn_on: date | None = WITHDRAWN
+    decided_on: OptionalDate = DECIDED_ON
+    withdrawn_on: OptionalDate = WITHDRAWN
 
 
 class ServeDraft(RecordsExceptions):
@@ -133,7 +160,7 @@ class ServeDraft(RecordsExceptions):
         title="Serve the draft plan now",
         description="Sends the newest uploaded version (`ehcp plan upload`) to the family today.",
     )
-    withdrawn_on: date | None = WITHDRAWN
+    withdrawn_on: OptionalDate = WITHDRAWN
 
 
 class FinalisePlan(RecordsExceptions):
@@ -148,40 +175,40 @@ class FinalisePlan(RecordsExceptions):
         title="Serve the newest version again",
         description="When the plan has changed with new advice since it was served: a new 15 days.",
     )
-    requested_school: str | None = Field(
+    requested_school: Text200 = Field(
         default=None,
         title="School the family asked for",
         description="Only the school's or institution's name (s.38(2)(b)); it must be consulted.",
         max_length=200,
     )
-    meeting_requested_on: date | None = Field(default=None, title="Family asked for a meeting on")
-    meeting_held_on: date | None = Field(default=None, title="Meeting held on")
-    named_setting: str | None = Field(
+    meeting_requested_on: OptionalDate = Field(default=None, title="Family asked for a meeting on")
+    meeting_held_on: OptionalDate = Field(default=None, title="Meeting held on")
+    named_setting: Text200 = Field(
         default=None,
         title="Section I: school or institution to name",
         description="Its name only. Leave empty if section I names a type only.",
         max_length=200,
     )
     setting_type: SETTING_TYPES = Field(default="not recorded", title="Section I: type of institution")
-    setting_email: str | None = Field(
+    setting_email: Text320 = Field(
         default=None,
         title="Named institution's email",
         description="Only if it was not consulted by email: the final plan's copy goes here.",
         max_length=320,
     )
-    advice_gap_key: str | None = Field(
+    advice_gap_key: Text60 = Field(
         default=None,
         title="Go ahead without advice: request key",
         description="The key of advice not received (e.g. health), only when the plan must go ahead.",
         max_length=60,
     )
     advice_gap_reason: GAP_REASONS = Field(default="none", title="Go ahead without advice: why")
-    finalise_on: date | None = Field(
+    finalise_on: OptionalDate = Field(
         default=None,
         title="Finalise the plan on",
         description="The date of the council's decision to finalise. Leave empty to record the rest only.",
     )
-    withdrawn_on: date | None = WITHDRAWN
+    withdrawn_on: OptionalDate = WITHDRAWN
 
 
 FORM_FOR_STAGE: dict[str, type[RunInput]] = {
