@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 EHCP = str(Path(sys.executable).with_name("ehcp"))
 
 
-def _start(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
+def start_up(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [EHCP, "up"],
         env={
@@ -41,7 +41,7 @@ def _start(tmp_path: Path, port: int, **env: str) -> subprocess.Popen:
     )
 
 
-def _read_until(process: subprocess.Popen, marker: str, timeout: float = 180) -> str:
+def read_until(process: subprocess.Popen, marker: str, timeout: float = 180) -> str:
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,15 +58,22 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float = 180) ->
 def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_until_stopped(tmp_path):
     port = free_port()
     smtp_port = free_port()
-    process = _start(tmp_path, port, EHC_SMTP_PORT=str(smtp_port))
+    process = start_up(tmp_path, port, EHC_SMTP_PORT=str(smtp_port))
     try:
-        printed = _read_until(process, "Press Ctrl-C")
+        printed = read_until(process, "Press Ctrl-C")
         assert f"Prefect UI: http://127.0.0.1:{port}" in printed
         assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).json() is True
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200  # the UI
         assert migrate.is_current(f"sqlite:///{tmp_path / 'var' / 'ehcp.sqlite3'}")
         assert (tmp_path / "var" / "prefect").is_dir()  # Prefect's own SQLite lives apart
         assert "Web app: http://127.0.0.1:" in printed
+        assert "flows: sweep requested after start" in printed
+        assert {path.name for path in (tmp_path / "var" / "run").iterdir()} == {
+            "mail.pid",
+            "prefect-server.pid",
+            "flows.pid",
+            "web.pid",
+        }
         # The local SMTP server takes mail and saves it under var/mail/.
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "hello"
@@ -80,6 +87,7 @@ def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_u
         assert process.wait(timeout=60) == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+    assert not list((tmp_path / "var" / "run").iterdir())  # the pid files go with the processes
 
 
 def test_up_refuses_a_malformed_configuration_before_starting_anything(tmp_path):
@@ -87,7 +95,7 @@ def test_up_refuses_a_malformed_configuration_before_starting_anything(tmp_path)
     council_dir.mkdir()
     (council_dir / "council.yaml").write_text("name: ''\n")
     (council_dir / "term-dates.yaml").write_text("calendars: {}\n")
-    process = _start(tmp_path, free_port(), EHC_COUNCIL_DIR=str(council_dir))
+    process = start_up(tmp_path, free_port(), EHC_COUNCIL_DIR=str(council_dir))
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 2
     assert "council.yaml:1" in output.replace("\n", "") and "name" in output

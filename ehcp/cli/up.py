@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Annotated
 
 import typer
@@ -20,10 +21,13 @@ from ehcp.runtime.supervisor import (
     prefect_server,
     web_app,
 )
+from ehcp.settings import Settings
 
 
 def up() -> None:
-    """Migrate the case database, start the Prefect server (SQLite) and serve the flows, until Ctrl-C."""
+    """Migrate the case database, start the Prefect server (SQLite) and serve the flows, until Ctrl-C.
+
+    A service that stops is restarted; one that keeps crashing stops everything (exit 1)."""
     current = settings()
     loaded = council(current)  # refuse to start on a malformed configuration
     _check_templates(loaded)
@@ -41,28 +45,47 @@ def up() -> None:
     for host, port, variable in ports:
         if not port_is_free(host, port):
             fail(f"port {port} on {host} is in use: stop whatever uses it or set {variable}")
-    supervisor = Supervisor(log_dir=current.var_dir / "log")
+    supervisor = Supervisor(log_dir=current.var_dir / "log", run_dir=current.var_dir / "run")
+    # SIGTERM while starting stops what has started, as Ctrl-C does (the children have
+    # sessions of their own: nothing else would stop them). wait() handles both after.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if current.local_mail_server:
-            stdout.print("Starting the local SMTP server (every email saved under var/mail/)...")
-            supervisor.start(local_mail_server(current))
-        stdout.print("Starting the Prefect server (SQLite under var/prefect)...")
-        supervisor.start(prefect_server(current))
-        stdout.print("Serving the flows (ehc-request, ehc-sweep every 15 minutes)...")
-        supervisor.start(flow_server(current))
-        stdout.print("Starting the web app (case API)...")
-        supervisor.start(web_app(current))
+        _start_services(supervisor, current)
+        _print_ready(current)
     except StartupError as error:
         supervisor.stop()
         fail(str(error))
+    except KeyboardInterrupt:
+        supervisor.stop()
+        raise typer.Exit(130) from None
+    raise typer.Exit(supervisor.wait())
+
+
+def _start_services(supervisor: Supervisor, current: Settings) -> None:
+    if current.local_mail_server:
+        stdout.print("Starting the local SMTP server (every email saved under var/mail/)...")
+        supervisor.start(local_mail_server(current))
+    stdout.print("Starting the Prefect server (SQLite under var/prefect)...")
+    supervisor.start(prefect_server(current))
+    stdout.print("Serving the flows (ehc-request, ehc-sweep every 15 minutes)...")
+    supervisor.start(flow_server(current, sweep_after_start=True))
+    stdout.print("Starting the web app (case API)...")
+    supervisor.start(web_app(current))
+
+
+def _print_ready(current: Settings) -> None:
     stdout.print(
         f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})", soft_wrap=True
     )
     stdout.print(f"Web app: {current.web_url}  (API docs {current.web_url}/docs)", soft_wrap=True)
     if current.local_mail_server:
-        stdout.print(f"Emails: {current.mail_dir} (local SMTP {current.smtp_host}:{current.smtp_port})")
-    stdout.print("Try `ehcp demo` in another terminal. Logs under var/log/. Press Ctrl-C to stop.")
-    raise typer.Exit(supervisor.wait())
+        stdout.print(
+            f"Emails: {current.mail_dir} (local SMTP {current.smtp_host}:{current.smtp_port})", soft_wrap=True
+        )
+    stdout.print("A service that stops is restarted (pids under var/run/).", soft_wrap=True)
+    stdout.print(
+        "Try `ehcp demo` in another terminal. Logs under var/log/. Press Ctrl-C to stop.", soft_wrap=True
+    )
 
 
 def serve(
