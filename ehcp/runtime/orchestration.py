@@ -101,7 +101,8 @@ def stranded_runs(
         FlowRunFilterStateType,
     )
 
-    stranded = [StateType.RUNNING, StateType.CRASHED, StateType.FAILED]
+    in_flight = {StateType.RUNNING, StateType.PENDING}
+    stranded = [*in_flight, StateType.CRASHED, StateType.FAILED]
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
@@ -118,7 +119,7 @@ def stranded_runs(
         for run in runs
         if run.state is not None
         and (
-            run.state.type is not StateType.RUNNING
+            run.state.type not in in_flight
             or (now - run.state.timestamp).total_seconds() > stale_after_seconds
             or (runner_started_at is not None and run.state.timestamp < runner_started_at)
         )

@@ -21,6 +21,7 @@ from ehcp.runtime.signals import Wake
 
 log = logging.getLogger(__name__)
 STRANDED = {StateType.CRASHED, StateType.FAILED, StateType.CANCELLED, StateType.CANCELLING}
+IN_FLIGHT = {StateType.RUNNING, StateType.PENDING}
 
 
 @dataclass
@@ -56,7 +57,10 @@ def sweep(
             if orchestration.wake(case.flow_run_id) is Wake.RESUMED:
                 report.woken.append(case.ref)
             continue
-        stuck_running = run.state is StateType.RUNNING and (
+        # Running, or Pending (a runner that died between claiming the run and starting
+        # it leaves it "Submitting" for good): since before the runner last started, or for
+        # longer than any look takes.
+        stuck_running = run.state in IN_FLIGHT and (
             run.seconds_in_state > stale_after_seconds
             or (runner_started_at is not None and run.entered_at < runner_started_at)
         )
