@@ -4,12 +4,20 @@ rendered to PDF and Word by ehcp.documents, which checks its own templates).
 Undefined variables are errors, not blanks (a letter with a hole in it is worse
 than no letter), and `check_templates` renders every template once at start-up
 against a sample context, so a misspelt variable stops the service, not a run.
+
+Emails are rendered by `email_environment`, the same environment except that every
+date it prints reads as GOV.UK writes it ("20 November 2026"), subjects included, so
+no template can show a reader an ISO date by forgetting a filter. Their HTML
+alternative is built from the plain text's blocks (`email_blocks`): a paragraph's
+wrapped lines join with a space, and only lines whose breaks mean something (a list,
+a block of "Label: value" lines, a command to type) keep them.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,8 @@ def environment(root: Path = TEMPLATES) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["linkify"] = linkify
+    # An email's text as HTML blocks, for a template that lays one out (the post tray's cover).
+    env.filters["email_blocks"] = email_blocks
     add_filters(env)
     return env
 
@@ -43,6 +53,19 @@ def add_filters(env: Environment) -> Environment:
     env.filters["words"] = words
     env.filters["paragraphs"] = paragraphs
     return env
+
+
+@lru_cache
+def email_environment(root: Path = TEMPLATES) -> Environment:
+    """The environment emails are rendered in: `environment`, printing dates in words."""
+    return environment(root).overlay(finalize=_date_in_words)
+
+
+def _date_in_words(value: Any) -> Any:
+    """What `{{ ... }}` prints in an email: a date as "20 November 2026", anything else as is."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return long_date(value)
+    return value
 
 
 def long_date(day: date | None) -> str:
@@ -60,7 +83,7 @@ def paragraphs(text: str) -> list[str]:
 
 def render_email(purpose: str, context: dict[str, Any]) -> tuple[str, str]:
     """Subject and plain-text body. A template's first line is `Subject: ...`."""
-    text = environment().get_template(f"email/{purpose}.txt").render(context)
+    text = email_environment().get_template(f"email/{purpose}.txt").render(context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject: "):
         raise TemplateError(f"email/{purpose}.txt must start with a 'Subject: ' line")
@@ -69,24 +92,88 @@ def render_email(purpose: str, context: dict[str, Any]) -> tuple[str, str]:
 
 def render_email_html(purpose: str, context: dict[str, Any], *, subject: str, text: str) -> str:
     """The HTML alternative: `email/<purpose>.html` where a message has its own, otherwise
-    the plain text's paragraphs in `email/_layout.html`, so the wording lives in one place."""
-    env = environment()
+    the plain text's blocks (`email_blocks`) in `email/_layout.html`, so the wording lives
+    in one place."""
+    env = email_environment()
     name = f"email/{purpose}.html"
     if (TEMPLATES / name).exists():
         return env.get_template(name).render({**context, "subject": subject})
-    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
-    return env.get_template("email/_layout.html").render(subject=subject, paragraphs=paragraphs)
+    return env.get_template("email/_layout.html").render(subject=subject, blocks=email_blocks(text))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an email's HTML: `kind` is "p" (a paragraph), "ul" (a list: one item
+    per line), "lines" (lines kept as they are, joined by <br>) or "pre" (a command)."""
+
+    kind: str
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+LIST_ITEM = "- "
+# "Limit: Final EHC plan issued (Regs 13(2))": a line of a record, not of a sentence.
+FIELD_LINE = re.compile(r"[A-Z][\w' ]{0,30}: \S")
+COMMAND_INDENT = "    "
+
+
+def email_blocks(text: str) -> list[Block]:
+    """An email's plain text as the blocks of its HTML.
+
+    The .txt templates wrap prose at about 80 columns, for plain-text readers. In HTML
+    those breaks are the reader's screen's to make, so within a blank-line-separated
+    part, wrapped lines join into one paragraph with a space. A break is kept only where
+    it means something:
+    - lines starting "- " are a list (<ul>); a line indented under an item continues it;
+    - lines that are all "Label: value" (the staff alerts' "From:", "Limit:", "Due:")
+      are a record: each stays on its own line (<br>);
+    - lines indented by four spaces are a command to type, shown as written (<pre>).
+    """
+    blocks: list[Block] = []
+    for part in re.split(r"\n[ \t]*\n", text):
+        prose: list[str] = []
+        items: list[str] = []
+        for line in (line.rstrip() for line in part.split("\n") if line.strip()):
+            if line.startswith(LIST_ITEM):
+                blocks += _prose(prose)
+                prose = []
+                items.append(line.removeprefix(LIST_ITEM).strip())
+            elif items and line.startswith("  ") and not line.startswith(COMMAND_INDENT):
+                items[-1] = f"{items[-1]} {line.strip()}"
+            else:
+                if items:
+                    blocks.append(Block("ul", tuple(items)))
+                    items = []
+                prose.append(line)
+        blocks += _prose(prose)
+        if items:
+            blocks.append(Block("ul", tuple(items)))
+    return blocks
+
+
+def _prose(lines: list[str]) -> list[Block]:
+    if not lines:
+        return []
+    if all(line.startswith(COMMAND_INDENT) for line in lines):
+        return [Block("pre", tuple(line.removeprefix(COMMAND_INDENT) for line in lines))]
+    if len(lines) > 1 and all(FIELD_LINE.match(line) for line in lines):
+        return [Block("lines", tuple(lines))]
+    return [Block("p", tuple(line.strip() for line in lines))]
 
 
 def linkify(text: str) -> Markup:
-    """Escape text for HTML and make its web addresses into links (line breaks kept)."""
+    """Escape text for HTML and make its web addresses into links. Line breaks are not
+    touched: `email_blocks` has already decided which ones the HTML keeps."""
     out = []
     for piece in URL.split(text):
         if URL.fullmatch(piece):
             out.append(Markup('<a href="{0}">{0}</a>').format(piece))
         else:
             out.append(escape(piece))
-    return Markup("").join(out).replace("\n", Markup("<br>\n"))
+    return Markup("").join(out)
 
 
 def template_names(folder: str) -> list[str]:
@@ -131,8 +218,8 @@ def sample_context() -> dict[str, Any]:
         "days_late": 5,
         "portal_url": "http://127.0.0.1:8000/portal/advice/sample-token",
         "advice_received_on": date(2026, 3, 20),
-        "advice_in": ["educational (2026-03-10)"],
-        "advice_awaited": ["health (due 2026-03-24)"],
+        "advice_in": ["educational (10 March 2026)"],
+        "advice_awaited": ["health (due 24 March 2026)"],
         "limit_title": "Final EHC plan issued",
         "limit_basis": "Regs 13(2)",
         "days_remaining": 7,

@@ -166,7 +166,7 @@ def test_a_logo_that_is_not_there_is_named_with_its_line(council_dir):
 
 def test_a_letterhead_without_a_signatory_or_a_valid_web_address_is_refused(council_dir):
     path = council_dir / "council.yaml"
-    _replace(path, "  signatory:\n    name: Sam Example\n    title: Head of SEND Services\n", "")
+    _replace(path, "  signatory:\n    name: Priya Shah\n    title: Head of SEND Services\n", "")
     line = _replace(path, "local_offer: https://", "local_offer: www.")
     with pytest.raises(ConfigError) as refused:
         load_council(council_dir)

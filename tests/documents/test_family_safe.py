@@ -41,6 +41,8 @@ def test_no_internal_note_reaches_the_family_view_their_emails_or_letters(sessio
         )
     )
     session.commit()
+    # The opening look, before the decision: the acknowledgement goes while it is true.
+    reconcile(session, ref=case.ref, council=council, now=at(date(2026, 1, 6)), document_store=store)
     decide(
         session,
         council,

@@ -121,7 +121,7 @@ def test_the_final_plan_is_a_tagged_pdf_naming_the_setting_with_every_section(co
     assert "Exampleton Academy" in section_i
     assert SOCIAL_CARE_GAP in " ".join(text.split())
     assert UNSAFE_TEXT in text
-    assert "Signed on behalf of Example Borough Council by Sam Example, Head of SEND Services" in text
+    assert "Signed on behalf of Example Borough Council by Priya Shah, Head of SEND Services" in text
 
 
 def test_a_final_plan_with_no_setting_named_shows_the_gap(council):

@@ -70,12 +70,14 @@ def squashed(text: str) -> str:
 
 
 def advice_request_email(role: ContributorRole) -> tuple[str, str]:
-    """As ehcp.mail.messages addresses it: the family's request goes to "family"."""
+    """As ehcp.mail.messages addresses it: the family's request goes to the family's main
+    contact by name, as "adviser:parent_or_young_person"; anyone else's to their organisation."""
     family = role is ContributorRole.PARENT_OR_YOUNG_PERSON
     text, html = email(
         "advice_request",
         role=words(role.value),
-        recipient_name="family" if family else "Example Integrated Care Board",
+        recipient_name="Jo Example" if family else "Example Integrated Care Board",
+        recipient_role=f"adviser:{role.value}",
     )
     return one_line(text), one_line(html)
 
@@ -173,7 +175,7 @@ def test_an_advice_request_email_to_a_regs_8_body_states_the_duty_and_its_except
 @pytest.mark.parametrize("role", UNBOUND)
 def test_an_advice_request_email_to_the_school_or_another_adviser_does_not_claim_the_regs_8_duty(role):
     for body in advice_request_email(role):
-        assert "Please send it by 2026-03-24" in body
+        assert "Please send it by 24 March 2026" in body
         assert "Regulation 8" not in body
         assert "six weeks" not in body and "6 weeks" not in body
 
@@ -182,7 +184,7 @@ def test_an_advice_request_email_to_the_family_does_not_treat_them_as_a_professi
     for body in advice_request_email(ContributorRole.PARENT_OR_YOUNG_PERSON):
         assert "colleague" not in body.lower()
         assert "Regulation 8" not in body and "Regulation 6(1)" not in body
-        assert "your views" in body and "by 2026-03-24" in body
+        assert "your views" in body and "by 24 March 2026" in body
 
 
 @pytest.mark.parametrize("role", list(ContributorRole))
@@ -249,7 +251,7 @@ def test_an_acknowledgement_letter_says_exceptions_may_apply_and_the_family_woul
 def test_an_acknowledgement_email_gives_the_16_week_limit_and_the_exceptions():
     text, html = email("acknowledgement")
     text = one_line(text)
-    assert "by 2026-02-16" in text and "by 2026-05-25" in text
+    assert "by 16 February 2026" in text and "by 25 May 2026" in text
     assert "within 16 weeks of receiving your request" in text
     assert "exceptions set out in the regulations" in text
     assert "summer holidays" in text and "If an exception applies, we will tell you" in text

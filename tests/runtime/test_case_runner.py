@@ -64,7 +64,7 @@ def test_the_first_look_acknowledges_the_family_and_tells_the_regs_4_2_parties(
     # The ladder warns the coordinator 7 days before the 6-week decision is due.
     assert first.wake_at.astimezone(UTC).date() == date(2026, 2, 9)
     ack = session.exec(select(OutboundMessage).where(OutboundMessage.purpose == "acknowledgement")).one()
-    assert "2026-02-16" in ack.body_text and ack.due_on == date(2026, 2, 16)
+    assert "16 February 2026" in ack.body_text and ack.due_on == date(2026, 2, 16)
 
 
 def test_looking_again_does_nothing_twice(session, council, tmp_path, case):

@@ -52,7 +52,7 @@ def test_a_draft_emailed_today_names_the_last_of_the_15_days_and_a_posted_one_do
     serve_draft(session, council, case, now=at(date(2026, 4, 1)))
     reconcile(session, ref=case.ref, council=council, now=at(date(2026, 4, 1)), document_store=tmp_path)
     [draft] = session.exec(select(OutboundMessage).where(OutboundMessage.purpose == "draft_plan")).all()
-    assert "comments by 2026-04-15" in draft.subject and "attached" in draft.body_text
+    assert "comments by 15 April 2026" in draft.subject and "attached" in draft.body_text
 
 
 def test_a_child_brought_to_attention_by_health_is_not_told_they_made_a_request(session, council, tmp_path):
