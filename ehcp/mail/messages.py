@@ -4,8 +4,9 @@ The planner names recipients by stable keys (`adviser:health`, `contact:icb_dco`
 `address` turns one into an email address, a greeting and the role the chronology
 and Prefect may name. `context` gives a message's template exactly what it needs:
 the case's dates, and for each purpose the few facts it reports (an adviser's role,
-a limit's title, the portal link). Nothing here reads a note field: internal notes
-and evidence never reach a message.
+a limit's title, the portal link). Dates stay dates (the email environment prints
+them in words); those already made text here are in words too. Nothing here reads a
+note field: internal notes and evidence never reach a message.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ehcp.domain.grounds import FAMILY_WORDS, ExceptionGround, limit_in_family_w
 from ehcp.domain.planner import Message, parse_exception_subject
 from ehcp.domain.roles import ContributorRole, RequestSource
 from ehcp.portal.tokens import advice_link
+from ehcp.rendering import long_date
 from ehcp.settings import Settings
 from ehcp.text import words
 
@@ -70,9 +72,7 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
     tray (ehcp.mail.post_tray), never silently nowhere."""
     kind, _, which = recipient.partition(":")
     if recipient == YOUNG_PERSON_AT_HOME:
-        child = session.exec(select(Child).where(Child.case_id == case.id)).first()
-        name = f"{child.given_names} {child.family_name}" if child else "the young person"
-        return by_post(name, "family", _home_address(session, case))
+        return by_post(young_person_name(session, case), "family", _home_address(session, case))
     if kind == "family":
         family = session.get(FamilyContact, int(which))
         if family is None:
@@ -100,13 +100,18 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
         if advice is None:
             return None
         if advice.role == ContributorRole.PARENT_OR_YOUNG_PERSON:
-            family = _main_family_contact(session, case)
-            if family is None:
+            # Whoever the request was made to (a young person's own contact, or the
+            # parent), read back by the address it was recorded with.
+            family = _family_adviser(session, case, advice.contact_email, advice.contact_name)
+            name = family.full_name if family else advice.contact_name
+            if name is None:
                 return None
-            wants_post = not advice.contact_email or family.preferred_contact == "post"
+            wants_post = not advice.contact_email or (
+                family is not None and family.preferred_contact == "post"
+            )
             if wants_post:
-                return by_post(family.full_name, f"adviser:{advice.role}", _home_address(session, case))
-            return Address(advice.contact_email or "", family.full_name, f"adviser:{advice.role}")
+                return by_post(name, f"adviser:{advice.role}", _home_address(session, case))
+            return Address(advice.contact_email or "", name, f"adviser:{advice.role}")
         if advice.contact_email is None:
             return by_post(advice.contact_name or advice.organisation, f"adviser:{advice.role}", None)
         return Address(advice.contact_email, advice.organisation, f"adviser:{advice.role}")
@@ -141,6 +146,24 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
         # Regs 13(2)(b): the institution named gets its copy, by post if no address is known.
         return by_post(case.named_setting, "named_setting", None)
     return None
+
+
+def young_person_name(session: Session, case: Case) -> str:
+    child = session.exec(select(Child).where(Child.case_id == case.id)).first()
+    return f"{child.given_names} {child.family_name}" if child else "the young person"
+
+
+def _family_adviser(
+    session: Session, case: Case, email: str | None, name: str | None
+) -> FamilyContact | None:
+    """The family contact an advice request was made to: by its email, else its name;
+    None for a young person written to at home (no contact of their own)."""
+    contacts = session.exec(
+        select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(col(FamilyContact.id))
+    ).all()
+    if email:
+        return next((c for c in contacts if c.email == email), None) or _main_family_contact(session, case)
+    return next((c for c in contacts if c.full_name == name), None)
 
 
 def _main_family_contact(session: Session, case: Case) -> FamilyContact | None:
@@ -256,9 +279,13 @@ def _advice_lists(session: Session, case: Case) -> dict[str, Any]:
         .where(AdviceRequest.case_id == case.id, AdviceRequest.existing_advice_accepted == False)  # noqa: E712
         .order_by(col(AdviceRequest.id))
     ).all()
+    # Dates in words, as every date an email shows (ehcp.rendering.email_environment):
+    # these are already text when the template prints them.
     return {
-        "advice_in": [f"{words(row.role)} ({row.received_on})" for row in rows if row.received_on],
-        "advice_awaited": [f"{words(row.role)} (due {row.due_on})" for row in rows if not row.received_on],
+        "advice_in": [f"{words(row.role)} ({long_date(row.received_on)})" for row in rows if row.received_on],
+        "advice_awaited": [
+            f"{words(row.role)} (due {long_date(row.due_on)})" for row in rows if not row.received_on
+        ],
     }
 
 

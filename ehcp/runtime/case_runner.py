@@ -137,7 +137,7 @@ def _perform(
     today = timeline.today
     base = messages.base_context(case, council, timeline)
     for advice in current.work.advice:
-        organisation, name, email = _adviser_contact(session, case, council, advice)
+        organisation, name, email = _adviser_contact(session, case, council, advice, today)
         existing = advice.existing  # Regs 6(4), agreed before the request: stored, never sent
         crud.request_advice(
             session,
@@ -241,13 +241,21 @@ def _primary_family(session: Session, case: Case) -> FamilyContact | None:
 
 
 def _adviser_contact(
-    session: Session, case: Case, council: Council, advice: AdviceToRequest
+    session: Session, case: Case, council: Council, advice: AdviceToRequest, today: date
 ) -> tuple[str, str | None, str | None]:
     """(organisation, contact name, email) of whoever is asked (domain/advice_plan.py says
     who). No email is no reason not to ask: the request is made and its letter goes by post.
     The family, the setting and a council service are read from the case and the council's
     configuration; a professional named at intake or added by a coordinator from the item."""
     if advice.role is ContributorRole.PARENT_OR_YOUNG_PERSON:
+        if about_young_person(case, on=today):
+            # Their own views (s.83(2): the rights are theirs): from their own contact,
+            # or by post at home when they have none, never through a parent.
+            contacts = session.exec(select(FamilyContact).where(FamilyContact.case_id == case.id)).all()
+            own = next((c for c in contacts if c.relationship == YOUNG_PERSON), None)
+            if own is None:
+                return "Family", messages.young_person_name(session, case), None
+            return "Family", own.full_name, own.email
         contacts = session.exec(
             select(FamilyContact)
             .where(FamilyContact.case_id == case.id)
