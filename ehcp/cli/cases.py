@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, case_or_exit, council, fail, settings, stdout
+from ehcp.cli.timeline import chronology_table
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.db.inputs import AdviceAdd, ConsultationIn, ExistingAdviceIn, PanelDecision
@@ -342,11 +343,4 @@ def chronology(
                 soft_wrap=True,
             )
         return
-    table = Table(title=f"Chronology of {ref}", title_justify="left")
-    for column in ("Date", "Recorded", "By", "What happened"):
-        table.add_column(column)
-    for event in events:
-        table.add_row(
-            str(event.occurred_on), f"{event.recorded_at:%Y-%m-%d %H:%M}", event.actor, event.summary
-        )
-    stdout.print(table)
+    stdout.print(chronology_table(ref, events))

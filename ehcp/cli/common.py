@@ -6,7 +6,9 @@ from datetime import date, datetime
 from typing import NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from sqlmodel import Session
 
 from ehcp.council.config import Council, load_council
@@ -18,6 +20,22 @@ from ehcp.settings import Settings, get_settings
 
 stderr = Console(stderr=True, highlight=False)
 stdout = Console(highlight=False)
+
+
+def table(title: str, *, lines: bool = False) -> Table:
+    """A table that reads in an 80-column terminal: a rule under the headers, no side
+    borders to take up width, a blank line between rows of several lines (`lines`).
+    Give text columns `overflow="fold"` so a long word wraps instead of ending in "…"."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),  # with the box's blank divider: two spaces between columns
+        leading=1 if lines else 0,
+    )
+
 
 # Bad input exits 2, like click's own usage errors, so scripts can tell it from a crash.
 EXIT_BAD_INPUT = 2

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, as_date, council, fail, settings, stdout
+from ehcp.cli.common import table as common_table
 from ehcp.db import crud
 from ehcp.db.engine import database
-from ehcp.domain.clock import LimitState, Timeline
+from ehcp.db.models import CaseEvent
+from ehcp.domain.clock import Limit, LimitState, Timeline
 from ehcp.domain.facts import AdviceFacts, CaseFacts
 from ehcp.domain.roles import ContributorRole
 from ehcp.errors import InvalidInput
 from ehcp.text import words
+from ehcp.views.labels import (
+    GENERIC_ADVICE_KEY,
+    actor_label,
+    advice_roles_of,
+    event_summary,
+    limit_label,
+    limit_subject,
+)
 from ehcp.views.timeline import CaseDetails, timeline_document
 
 # The facts' field names, as the flags that feed them.
@@ -143,7 +155,9 @@ def _facts_from_flags(
         values["decision_to_assess"] = {"decided_on": decided, "outcome": "assess"}
     if advice_requested is not None:
         values["advice"] = [
-            AdviceFacts(key="advice", role=ContributorRole.OTHER, requested_on=advice_requested).model_dump()
+            AdviceFacts(
+                key=GENERIC_ADVICE_KEY, role=ContributorRole.OTHER, requested_on=advice_requested
+            ).model_dump()
         ]
     values["draft_served_on"] = draft
     values["final_issued_on"] = final
@@ -172,31 +186,66 @@ def _stored_timeline(ref: str, rules, as_of: date) -> tuple[Timeline, CaseDetail
 def _print_table(result: Timeline, ref: str | None) -> None:
     subject = f" for {ref}" if ref else ""
     title = f"Statutory timeline{subject} (received {result.received_on}, as of {result.today})"
-    table = Table(title=title, title_justify="left")
-    table.add_column("Limit", ratio=3)
-    table.add_column("Basis", ratio=2)
-    for column in ("Starts", "Due", "Done", "State"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("", ratio=2)
+    table = common_table(title, lines=True)
+    table.add_column("Time limit", ratio=1, min_width=20, overflow="fold")
+    for column in ("Starts", "Due", "Done"):
+        table.add_column(column, no_wrap=True, min_width=10)
+    table.add_column("State", min_width=12, overflow="fold")
     for limit in result.limits:
-        extra = []
-        if limit.days_remaining is not None:
-            extra.append(f"{limit.days_remaining} days left")
-        if limit.days_late is not None:
-            extra.append(f"{limit.days_late} days late")
-        extra += [f"exception: {words(item.ground.value)}" for item in limit.exceptions]
         table.add_row(
-            limit.title,
-            limit.basis,
+            _limit_cell(limit, keys=ref is not None),
             _show(limit.starts_on),
             _show(limit.due_on),
             _show(limit.done_on),
-            f"[{STATE_STYLE[limit.state]}]{words(limit.state.value)}[/]",
-            "; ".join(extra),
+            _state_cell(limit),
         )
     stdout.print(table)
     for note in result.notes:
         stdout.print(f"[yellow]Note:[/] {note}")
+
+
+def _limit_cell(limit: Limit, *, keys: bool) -> str:
+    """The limit in words, with its legal basis and, for a stored case's advice or
+    consultation, the key the commands take (`ehcp advice record CASE KEY`), dimmed beneath."""
+    lines = [escape(limit_label(limit, with_key=False)), f"[dim]{escape(limit.basis)}[/]"]
+    key = limit_subject(limit) if keys else None
+    if key:
+        lines.append(f"[dim]key: {escape(key)}[/]")
+    return "\n".join(lines)
+
+
+def _state_cell(limit: Limit) -> str:
+    lines = [f"[{STATE_STYLE[limit.state]}]{words(limit.state.value)}[/]"]
+    if limit.days_remaining is not None:
+        lines.append(_days(limit.days_remaining, "left"))
+    if limit.days_late is not None:
+        lines.append(_days(limit.days_late, "late"))
+    lines += [f"exception: {words(item.ground.value)}" for item in limit.exceptions]
+    return "\n".join(lines)
+
+
+def _days(count: int, how: str) -> str:
+    return f"{count} day{'' if count == 1 else 's'} {how}"
+
+
+def chronology_table(ref: str, events: Iterable[CaseEvent]) -> Table:
+    """`ehcp chronology`'s table: each entry's day, when it was recorded, by whom and what
+    happened, with recipients, advisers and actors in words rather than keys."""
+    table = common_table(f"Chronology of {ref}")
+    table.add_column("Date", no_wrap=True, min_width=10)
+    table.add_column("Recorded", min_width=10, max_width=10)
+    table.add_column("By", ratio=1, min_width=12, overflow="fold")
+    table.add_column("What happened", ratio=3, min_width=24, overflow="fold")
+    events = list(events)
+    roles = advice_roles_of((event.kind, event.detail or {}) for event in events)
+    for event in events:
+        table.add_row(
+            str(event.occurred_on),
+            f"{event.recorded_at:%Y-%m-%d %H:%M}",
+            escape(actor_label(event.actor)),
+            escape(event_summary(event.kind, event.summary, event.detail or {}, advice_roles=roles)),
+        )
+    return table
 
 
 def _show(value: date | None) -> str:

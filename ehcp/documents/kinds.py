@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ehcp.domain.roles import ContributorRole
+
+# family: the family (parent or young person) receives it; professional: an adviser, the
+# health or social care service, a school or college; internal: the SEND team's own.
+Audience = Literal["family", "professional", "internal"]
+
 
 class UnknownDocumentKind(ValueError):
     pass
@@ -22,9 +28,10 @@ class DocumentKind:
     title: str  # the letter's heading and its PDF title
     template: str  # under templates/
     format: Literal["pdf", "docx"]
-    audience: Literal["family", "professional"]
+    audience: Audience
     subject: Literal["advice", "exception"] | None = None  # what the part after ':' names
     generated: bool = True  # rendered from a template; False: a file a person gave us
+    label: str = ""  # what a coordinator calls it in a list: "Acknowledgement letter"
 
     @property
     def media_type(self) -> str:
@@ -37,9 +44,8 @@ class DocumentKind:
         return f".{self.format}"
 
 
-def _letter(
-    name: str, title: str, audience: Literal["family", "professional"] = "family", **kw
-) -> DocumentKind:
+def _letter(name: str, title: str, audience: Audience = "family", **kw) -> DocumentKind:
+    kw.setdefault("label", name.replace("_", " ").capitalize())
     return DocumentKind(name, title, f"letters/{name}.html", "pdf", audience, **kw)
 
 
@@ -61,18 +67,29 @@ KINDS: dict[str, DocumentKind] = {
             subject="advice",
         ),
         _letter("decision_not_to_issue_letter", "Decision not to issue an EHC plan"),
-        _letter("draft_plan_letter", "Your child's draft EHC plan"),
+        _letter("draft_plan_letter", "Your child's draft EHC plan", label="Draft plan cover letter"),
         # The generated working draft, for the caseworker to write the plan from: never served.
         DocumentKind(
-            "working_draft", "Working draft EHC plan", "plan/draft_plan.docx", "docx", "professional"
+            "working_draft",
+            "Working draft EHC plan",
+            "plan/draft_plan.docx",
+            "docx",
+            "internal",
+            label="Working draft of the plan (not for sending)",
         ),
         # The draft served on the family: the caseworker's uploaded version, never generated
         # (see ehcp/db/plan_versions.py); its "template" is that upload.
         DocumentKind(
-            "draft_plan", "Draft EHC plan", "uploaded caseworker's version", "docx", "family", generated=False
+            "draft_plan",
+            "Draft EHC plan",
+            "uploaded caseworker's version",
+            "docx",
+            "family",
+            generated=False,
+            label="Draft plan as served",
         ),
-        _letter("final_plan_letter", "Your child's final EHC plan"),
-        DocumentKind("final_plan", "EHC plan", "plan/final_plan.html", "pdf", "family"),
+        _letter("final_plan_letter", "Your child's final EHC plan", label="Final plan cover letter"),
+        DocumentKind("final_plan", "EHC plan", "plan/final_plan.html", "pdf", "family", label="Final plan"),
         _letter(
             "exception_notice_letter",
             "An exception to the time limits applies",
@@ -96,3 +113,13 @@ def parse(kind: str) -> tuple[DocumentKind, str | None]:
         needs = f"'{name}:<{found.subject}>'" if found.subject else f"'{name}' with nothing after it"
         raise UnknownDocumentKind(f"document kind {kind!r}: write {needs}")
     return found, subject or None
+
+
+def audience_of(kind: str, *, advice_role: str | None = None) -> Audience:
+    """Who a document is for. A request for advice goes to a professional, except the
+    request for the family's own advice (Regs 6(1)(a)): that one is the family's.
+    `advice_role`: the role of the advice request an `advice_request_letter:<key>` names."""
+    found, _ = parse(kind)
+    if found.subject == "advice" and advice_role == ContributorRole.PARENT_OR_YOUNG_PERSON.value:
+        return "family"
+    return found.audience

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from ehcp.domain.clock import Limit, Timeline
 from ehcp.text import words
+from ehcp.views.labels import limit_label
 
 SCHEMA = "ehcp.timeline/1"
 
@@ -120,7 +121,7 @@ def timeline_document(
 def _limit(limit: Limit) -> dict[str, Any]:
     return {
         "key": limit.key,
-        "title": limit.title,
+        "title": limit_label(limit),
         "basis": limit.basis,
         "duty": limit.duty.value,
         "statutory": limit.statutory,
@@ -200,8 +201,8 @@ def timeline_markdown(look, details: CaseDetails | None = None) -> str:
         if limit.exceptions:
             state += " (" + "; ".join(words(item.ground.value) for item in limit.exceptions) + ")"
         lines.append(
-            f"| {limit.title} | {limit.basis} | {_iso(limit.starts_on) or '-'} | {_iso(limit.due_on) or '-'} "
-            f"| {_iso(limit.done_on) or '-'} | {state} |"
+            f"| {limit_label(limit)} | {limit.basis} | {_iso(limit.starts_on) or '-'} "
+            f"| {_iso(limit.due_on) or '-'} | {_iso(limit.done_on) or '-'} | {state} |"
         )
     if look.undelivered:
         lines += ["", "## Emails that could not be delivered", ""]
