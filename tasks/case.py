@@ -59,7 +59,7 @@ def look_at_case(case_ref: str) -> LookResult:
     logger.info("%s is at stage %s; waiting for %d thing(s)", case_ref, look.stage, len(look.waiting_for))
     create_markdown_artifact(
         key=artifact_key(case_ref),
-        markdown=timeline_markdown(look),
+        markdown=timeline_markdown(look, web_url=settings().web_url),
         description=f"Statutory timeline and next steps for {case_ref}",
     )
     if run_id:

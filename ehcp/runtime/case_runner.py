@@ -50,8 +50,8 @@ class Look:
     timeline: Timeline
     did: tuple[str, ...]  # what this look did, by role and purpose only
     undelivered: tuple[str, ...] = ()  # emails refused for good, by purpose and role
-    # Drafted documents: (kind, format, London date drafted, where it is stored).
-    documents: tuple[tuple[str, str, date, str], ...] = ()
+    # Drafted documents: (kind, format, London date drafted, its number in the store).
+    documents: tuple[tuple[str, str, date, int], ...] = ()
     # The requested school and the family's contact needs: the artifact shows flags only.
     details: CaseDetails | None = None
 
@@ -110,7 +110,7 @@ def reconcile(
                         row.kind,
                         documents.parse(row.kind)[0].format,
                         timesource.london_date(row.created_at),
-                        row.storage_path,
+                        id_of(row),
                     )
                     for row in documents.documents_of(session, case=case)
                 ),

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ehcp.domain.clock import Limit, Timeline
 from ehcp.text import words
-from ehcp.views.labels import limit_label
+from ehcp.views.labels import document_label, limit_label
 
 SCHEMA = "ehcp.timeline/1"
 
@@ -163,7 +163,12 @@ STATE_WORDS = {
 }
 
 
-def timeline_markdown(look, details: CaseDetails | None = None) -> str:
+def document_path(ref: str, number: int) -> str:
+    """Where the web app serves one of a case's documents (ehcp.web.staff)."""
+    return f"/staff/cases/{ref}/documents/{number}"
+
+
+def timeline_markdown(look, details: CaseDetails | None = None, *, web_url: str = "") -> str:
     """The coordinator's view of a case in the Prefect UI: dates, states, what is next.
 
     Built from the reference, dates, roles and states only: no names, no notes. `details`
@@ -208,11 +213,20 @@ def timeline_markdown(look, details: CaseDetails | None = None) -> str:
         lines += ["", "## Emails that could not be delivered", ""]
         lines += [f"- **{item}**: send it another way and correct the address" for item in look.undelivered]
     if look.documents:
-        lines += ["", "## Documents", "", "| Document | Format | Drafted | File |", "|---|---|---|---|"]
+        # Each links to its download on the web app (staff sign-in): a server path means
+        # nothing in a browser. The link holds the reference and the document's number only.
+        lines += ["", "## Documents", "", "| Document | Format | Drafted | Open |", "|---|---|---|---|"]
         lines += [
-            f"| {words(kind)} | {fmt} | {drafted} | `{path}` |" for kind, fmt, drafted, path in look.documents
+            f"| {document_label(kind)} | {fmt} | {drafted} | "
+            f"[download]({web_url.rstrip('/')}{document_path(look.case_ref, number)}) |"
+            for kind, fmt, drafted, number in look.documents
         ]
-        lines += ["", "Regenerate one with `ehcp documents render <ref> <kind>`."]
+        lines += [
+            "",
+            f"Each download asks for the staff sign-in (the API token as password); "
+            f"all of a case's documents: {web_url.rstrip('/')}/staff/cases/{look.case_ref}. "
+            "Regenerate one with `ehcp documents render <ref> <kind>`.",
+        ]
     if timeline.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in timeline.notes]
     return "\n".join(lines) + "\n"

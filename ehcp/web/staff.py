@@ -25,7 +25,7 @@ from ehcp.documents.store import documents_of
 from ehcp.domain.clock import Limit, Timeline
 from ehcp.errors import InvalidInput
 from ehcp.text import words
-from ehcp.views.timeline import CaseDetails
+from ehcp.views.timeline import CaseDetails, document_path
 from ehcp.web.deps import CouncilDep, SessionDep, StaffDep, settings
 from ehcp.web.pages import pages
 
@@ -34,11 +34,6 @@ security = logging.getLogger("ehcp.security")
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 SERVICE = "EHC needs assessments: SEND team"
 MAX_LISTED = 1000  # the caseboard (issue 14) will page; a council's open cases fit
-
-
-def document_path(ref: str, document_id: int) -> str:
-    """The download's path on the web app, as the timeline artifact links it."""
-    return f"/staff/cases/{ref}/documents/{document_id}"
 
 
 @dataclass(frozen=True)

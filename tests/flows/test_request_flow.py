@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -157,10 +158,15 @@ def test_a_request_runs_from_receipt_to_final_plan(system, stack):
         f"{ref}-advice-request-letter-health.pdf"
     ]
     # The coordinator finds every document in the run's timeline artifact.
+    # Each links to its download on the web app, never to a path on the server.
     timeline = read_artifact_markdown(artifact_key(ref))
-    assert "## Documents" in timeline and "| final plan | pdf | 2026-04-16 |" in timeline
-    assert "| working draft | docx | 2026-03-20 |" in timeline  # for the caseworker
-    assert "| draft plan | docx | 2026-04-01 |" in timeline  # their version, served
+    web = stack.settings.web_url
+    link = rf"\[download\]\({re.escape(web)}/staff/cases/{ref}/documents/\d+\)"
+    assert "## Documents" in timeline
+    assert re.search(rf"\| Final plan \| pdf \| 2026-04-16 \| {link} \|", timeline)
+    assert re.search(rf"\| Working draft[^|]* \| docx \| 2026-03-20 \| {link} \|", timeline)  # caseworker's
+    assert re.search(rf"\| Draft plan[^|]* \| docx \| 2026-04-01 \| {link} \|", timeline)  # their version
+    assert str(stack.settings.document_store) not in timeline
     assert_prefect_holds_no_personal_data(stack, ref)
 
 
