@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ehcp.domain.clock import Limit, LimitState, Timeline
 from ehcp.domain.grounds import Duty
+from ehcp.views.labels import limit_label
 
 MAX_MESSAGE = 400  # a state message is a line in a list, not a report
 DUE_SOON_DAYS = 7
@@ -45,7 +46,7 @@ def state_message(look: _Look) -> str:
         parts.append("Waiting: nothing is owed now")
     next_limit = _next_limit(look.timeline)
     if next_limit is not None:
-        parts.append(f"next limit: {next_limit.title}, due {next_limit.due_on} ({_when(next_limit)})")
+        parts.append(f"next limit: {limit_label(next_limit)}, due {next_limit.due_on} ({_when(next_limit)})")
     message = " · ".join(parts)
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 

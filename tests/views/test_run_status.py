@@ -34,6 +34,20 @@ def test_the_message_says_what_the_case_waits_for_and_when_its_next_limit_falls_
     )
 
 
+def test_an_advice_limit_is_named_in_words():
+    facts = CaseFacts(
+        received_on=RECEIVED,
+        decision_to_assess={
+            "decided_on": date(2026, 2, 2),
+            "outcome": "assess",
+            "notified_on": date(2026, 2, 2),
+        },
+        advice=[{"key": "family", "role": "parent_or_young_person", "requested_on": date(2026, 2, 3)}],
+    )
+    look = Look("assessing", compute_timeline(facts, today=date(2026, 2, 4)), ("the family's views",))
+    assert "next limit: Parent or young person's advice, due 2026-03-17" in state_message(look)
+
+
 def test_an_overdue_limit_is_counted_in_days_late():
     assert "(3 days late)" in state_message(considering(date(2026, 2, 19)))
 
