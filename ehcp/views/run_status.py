@@ -44,9 +44,9 @@ def state_message(look: _Look) -> str:
         parts.append(f"Waiting for {first}" + (f" (and {len(rest)} more)" if rest else ""))
     else:
         parts.append("Waiting: nothing is owed now")
-    next_limit = _next_limit(look.timeline)
-    if next_limit is not None:
-        parts.append(f"next limit: {limit_label(next_limit)}, due {next_limit.due_on} ({_when(next_limit)})")
+    soonest = next_limit(look.timeline)
+    if soonest is not None:
+        parts.append(f"next limit: {limit_label(soonest)}, due {soonest.due_on} ({_when(soonest)})")
     message = " · ".join(parts)
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
@@ -69,7 +69,8 @@ def _open(timeline: Timeline) -> tuple[Limit, ...]:
     return tuple(limit for limit in timeline.open_limits if limit.duty is not Duty.FAMILY)
 
 
-def _next_limit(timeline: Timeline) -> Limit | None:
+def next_limit(timeline: Timeline) -> Limit | None:
+    """The open limit the council owes soonest (the family's own window is not one)."""
     dated = [limit for limit in _open(timeline) if limit.due_on is not None]
     return min(dated, key=lambda limit: (limit.due_on, limit.key), default=None)
 

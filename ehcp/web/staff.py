@@ -22,9 +22,10 @@ from ehcp import timesource
 from ehcp.db import crud
 from ehcp.db.models import Case, Document
 from ehcp.documents.store import documents_of
-from ehcp.domain.clock import Limit, Timeline
+from ehcp.domain.clock import Limit
 from ehcp.errors import InvalidInput
 from ehcp.text import words
+from ehcp.views.run_status import next_limit
 from ehcp.views.timeline import CaseDetails, document_path
 from ehcp.web.deps import CouncilDep, SessionDep, StaffDep, settings
 from ehcp.web.pages import pages
@@ -56,7 +57,7 @@ def open_cases(session: SessionDep, council: CouncilDep, caller: StaffDep) -> HT
     rows = []
     for case in cases:
         timeline = crud.case_timeline(session, case=case, council=council, today=today)
-        rows.append(OpenCase(case.ref, case.stage, case.received_on, _next_limit(timeline)))
+        rows.append(OpenCase(case.ref, case.stage, case.received_on, next_limit(timeline)))
     rows.sort(
         key=lambda row: (
             row.next_limit is None,
@@ -110,11 +111,6 @@ def _case_or_404(session, ref: str) -> Case:
         return crud.require_case(session, ref=ref)
     except InvalidInput:
         raise HTTPException(status_code=404, detail="no case with that reference") from None
-
-
-def _next_limit(timeline: Timeline) -> Limit | None:
-    dated = [limit for limit in timeline.open_limits if limit.due_on is not None]
-    return min(dated, key=lambda limit: (limit.due_on, limit.key), default=None)
 
 
 def _file_stem(kind: str) -> str:
