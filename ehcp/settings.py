@@ -7,6 +7,7 @@ council directory to read and how to reach the project's own services.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,9 +16,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET = "development-only-not-a-secret"
-# whsec_ + base64 of 32 bytes; for development and `ehcp intake send` against `make run` only.
-DEVELOPMENT_WEBHOOK_SECRET = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMzI="
+# Left unset, each is generated on first start and kept in var/secrets.json (owner-only),
+# unless the install is reachable from elsewhere (ehcp.local_secrets).
+SECRET_SETTINGS = ("secret_key", "api_token", "intake_webhook_secret")
+UNSET = SecretStr("")
 
 
 class Settings(BaseSettings):
@@ -31,12 +33,12 @@ class Settings(BaseSettings):
     # The document store: drafted letters and plans, one folder per case. Empty means
     # var_dir/documents.
     document_dir: Path | None = None
-    # Signs portal links and similar tokens. Must be set outside development.
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
-    # Bearer token for the case API. Must be set outside development.
-    api_token: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # Signs portal links and similar tokens.
+    secret_key: SecretStr = UNSET
+    # Bearer token for the case API (and the staff pages' password).
+    api_token: SecretStr = UNSET
     # Intake webhook (Standard Webhooks). A previous secret is accepted too while rotating.
-    intake_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_WEBHOOK_SECRET)
+    intake_webhook_secret: SecretStr = UNSET
     intake_webhook_previous_secret: SecretStr | None = None
     intake_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
     intake_max_bytes: int = Field(default=1_048_576, ge=1024)
@@ -82,6 +84,31 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, ge=1, le=65535)
 
     @model_validator(mode="after")
+    def _secrets_configured_or_generated(self) -> Settings:
+        """Runs first: the checks below see the secrets in use. Secrets are generated only
+        for an install nobody else can reach; otherwise `_refuse_unsafe_defaults` names
+        each one missing."""
+        missing = [name for name in SECRET_SETTINGS if not getattr(self, name).get_secret_value()]
+        if not missing or self.reachable_from_elsewhere:
+            return self
+        from ehcp.local_secrets import load_or_create
+
+        generated = load_or_create(self.var_dir)
+        for name in missing:
+            setattr(self, name, SecretStr(getattr(generated, name)))
+        return self
+
+    @property
+    def reachable_from_elsewhere(self) -> str:
+        """Why others could reach this install ("" when only this machine can)."""
+        if self.environment == "production":
+            return "EHC_ENVIRONMENT is production"
+        for variable, host in (("EHC_WEB_HOST", self.web_host), ("EHC_PREFECT_HOST", self.prefect_host)):
+            if not _is_loopback(host):
+                return f"{variable} ({host}) is not a loopback address"
+        return ""
+
+    @model_validator(mode="after")
     def _a_claim_outlives_the_longest_send(self) -> Settings:
         """A claim older than this is taken for a dead worker's and the message is sent
         again: it must outlast every attempt at a slow relay, or one email goes twice."""
@@ -111,7 +138,7 @@ class Settings(BaseSettings):
 
         for name in ("intake_webhook_secret", "intake_webhook_previous_secret"):
             secret = getattr(self, name)
-            if secret is not None:
+            if secret is not None and secret.get_secret_value():
                 try:
                     decode_secret(secret.get_secret_value())
                 except ValueError as error:
@@ -120,28 +147,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.environment != "production":
-            return self
         problems = []
-        if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
-            problems.append("EHC_SECRET_KEY must be set to a real secret")
-        elif len(self.secret_key.get_secret_value()) < 32:
-            problems.append("EHC_SECRET_KEY must be at least 32 characters")
-        if (
-            self.api_token.get_secret_value() == DEVELOPMENT_SECRET
-            or len(self.api_token.get_secret_value()) < 32
-        ):
-            problems.append("EHC_API_TOKEN must be set to a real token of at least 32 characters")
-        if self.intake_webhook_secret.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET:
-            problems.append("EHC_INTAKE_WEBHOOK_SECRET must be set to the form provider's secret")
-        if self.local_mail_server:
+        if self.reachable_from_elsewhere:
+            for name in SECRET_SETTINGS:
+                value = getattr(self, name).get_secret_value()
+                if not value:
+                    problems.append(
+                        f"EHC_{name.upper()} must be set (secrets are generated only for an "
+                        "install nobody else can reach)"
+                    )
+                elif name != "intake_webhook_secret" and len(value) < 32:
+                    problems.append(f"EHC_{name.upper()} must be at least 32 characters")
+        if self.environment == "production" and self.local_mail_server:
             problems.append(
                 "EHC_LOCAL_MAIL_SERVER must be false: production mail goes to the council's relay"
             )
-        if not self.database_url or self.database_url.startswith("sqlite"):
+        if self.environment == "production" and (
+            not self.database_url or self.database_url.startswith("sqlite")
+        ):
             problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
         if problems:
-            raise ValueError("unsafe settings for production: " + "; ".join(problems))
+            raise ValueError(f"unsafe settings ({self.reachable_from_elsewhere}): " + "; ".join(problems))
         return self
 
     @property
@@ -180,6 +206,15 @@ class Settings(BaseSettings):
     @property
     def prefect_ui_url(self) -> str:
         return f"http://{self.prefect_host}:{self.prefect_port}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
 
 
 @lru_cache

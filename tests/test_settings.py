@@ -1,4 +1,4 @@
-"""Settings: safe defaults for development, refused in production."""
+"""Settings: safe defaults for development, refused in production (secrets: test_local_secrets)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import smtplib
+import stat
 import subprocess
 import sys
 import time
@@ -67,7 +70,16 @@ def test_up_migrates_the_database_and_serves_prefect_the_flows_and_the_web_app_u
         assert migrate.is_current(f"sqlite:///{tmp_path / 'var' / 'ehcp.sqlite3'}")
         assert (tmp_path / "var" / "prefect").is_dir()  # Prefect's own SQLite lives apart
         assert "Web app: http://127.0.0.1:" in printed
-        assert "flows: sweep requested after start" in printed
+        assert "flows: sweep requested after start" in printed  # through Prefect's CSRF check
+        # A fresh install runs on secrets of its own, readable by its owner only; the
+        # development constant that was once in the repository opens nothing.
+        secrets_file = tmp_path / "var" / "secrets.json"
+        assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+        token = json.loads(secrets_file.read_text())["api_token"]
+        web = re.search(r"Web app: (http://127\.0\.0\.1:\d+)", printed).group(1)
+        assert httpx.get(f"{web}/staff/cases", auth=("coordinator", token), timeout=10).status_code == 200
+        refused = httpx.get(f"{web}/staff/cases", auth=("x", "development-only-not-a-secret"), timeout=10)
+        assert refused.status_code == 401
         assert {path.name for path in (tmp_path / "var" / "run").iterdir()} == {
             "mail.pid",
             "prefect-server.pid",

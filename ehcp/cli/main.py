@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post
 from ehcp.cli.budget import app as budget_app
-from ehcp.cli.common import council, stdout
+from ehcp.cli.common import council, stderr, stdout
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
+from ehcp.error_log import record_failure
 
 app = typer.Typer(
     help="EHC needs assessments: statutory timelines, the case database and the services.",
@@ -58,5 +61,25 @@ def config_check() -> None:
     stdout.print(f"{loaded.name}: configuration is valid (term calendars: {calendars}).")
 
 
+def main() -> None:
+    """The installed `ehcp` command: `app`, with any unexpected failure (the database
+    down, a bug) told by an error id, the traceback in var/log/ehcp.log. A traceback on
+    the terminal could quote a child's details from a database or validation error."""
+    try:
+        app()
+    except Exception as error:  # noqa: BLE001 - logged under an id, never shown
+        command = next((word for word in sys.argv[1:] if not word.startswith("-")), "")
+        try:
+            error_id = record_failure(f"ehcp {command}".strip())
+        except Exception:  # noqa: BLE001 - the log itself failed: say so, without the error
+            stderr.print(f"[bold red]Error:[/] {type(error).__name__}; it could not be logged either")
+        else:
+            stderr.print(
+                f"[bold red]Error:[/] something went wrong ({type(error).__name__}, error id {error_id}); "
+                "the details are in var/log/ehcp.log"
+            )
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

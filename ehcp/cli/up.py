@@ -10,6 +10,7 @@ import typer
 
 from ehcp.cli.common import council, fail, settings, stdout
 from ehcp.db import migrate
+from ehcp.local_secrets import secrets_path
 from ehcp.rendering import check_templates, sample_context
 from ehcp.runtime.supervisor import (
     StartupError,
@@ -78,6 +79,11 @@ def _print_ready(current: Settings) -> None:
         f"Ready. Prefect UI: {current.prefect_ui_url}  (API {current.prefect_api_url})", soft_wrap=True
     )
     stdout.print(f"Web app: {current.web_url}  (API docs {current.web_url}/docs)", soft_wrap=True)
+    stdout.print(
+        f"Staff pages: {current.web_url}/staff/cases  (any user name; the password is the API "
+        f"token: EHC_API_TOKEN, or the one generated in {secrets_path(current.var_dir)})",
+        soft_wrap=True,
+    )
     if current.local_mail_server:
         stdout.print(
             f"Emails: {current.mail_dir} (local SMTP {current.smtp_host}:{current.smtp_port})", soft_wrap=True

@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +66,21 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_RUNNER_POLL_FREQUENCY": str(settings.runner_poll_seconds),
         # Our loggers write to var/log, never to Prefect (which shows logs without a login).
         "PREFECT_LOGGING_EXTRA_LOGGERS": "",
+        # A web page a coordinator visits must not read runs or post to the API: only the
+        # UI's own origin may call it from a browser, and every change carries a CSRF token
+        # (Prefect's client and UI fetch one; `request_sweep` below does too).
+        "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS": ",".join(ui_origins(settings)),
+        "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
     }
+
+
+def ui_origins(settings: Settings) -> list[str]:
+    """The origins the Prefect UI is opened from: its own address (and, on loopback,
+    the same port under the other loopback names a coordinator might type)."""
+    origins = [settings.prefect_ui_url]
+    if settings.prefect_host in ("127.0.0.1", "localhost"):
+        origins += [f"http://{host}:{settings.prefect_port}" for host in ("127.0.0.1", "localhost")]
+    return list(dict.fromkeys(origins))
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -373,11 +388,23 @@ def request_sweep(
             created = client.post(
                 f"/deployments/{deployment.json()['id']}/create_flow_run",
                 json={"name": SWEEP_AFTER_START, "parameters": parameters},
+                headers=csrf_headers(client),
             )
             created.raise_for_status()
     except (httpx.HTTPError, ValueError, KeyError) as error:  # never worth stopping the supervisor
         return f"could not request a sweep after start ({error!r}); the scheduled one will come"
     return "sweep requested after start"
+
+
+def csrf_headers(client: httpx.Client) -> dict[str, str]:
+    """The token Prefect's CSRF protection asks of every change (none when it is off:
+    the server answers 422)."""
+    identity = uuid.uuid4().hex
+    response = client.get("/csrf-token", params={"client": identity})
+    if response.status_code == 422:
+        return {}
+    response.raise_for_status()
+    return {"Prefect-Csrf-Token": response.json()["token"], "Prefect-Csrf-Client": identity}
 
 
 def flow_server(settings: Settings, *, sweep_after_start: bool = False) -> Service:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from ehcp.settings import DEVELOPMENT_WEBHOOK_SECRET, PROJECT_ROOT
+from ehcp.settings import PROJECT_ROOT, get_settings
 from tests.support.stack import read_run
 from tests.support.web import served_app
 
@@ -28,7 +28,8 @@ def test_a_request_sent_while_prefect_is_down_is_kept_and_its_run_starts_when_pr
         "content-type": "application/json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": Webhook(DEVELOPMENT_WEBHOOK_SECRET).sign(webhook_id, sent_at, raw.decode()),
+        # The install's own secret, generated under its var/ on first start.
+        "webhook-signature": Webhook(get_settings().intake_secrets[0]).sign(webhook_id, sent_at, raw.decode()),
     }
     stack.kill("prefect-server")
     with served_app() as url:

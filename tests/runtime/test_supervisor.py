@@ -224,13 +224,19 @@ def test_stopping_ends_a_group_deaf_to_sigterm_with_sigkill(tmp_path, said):
     assert not group_members(leader)
 
 
-def test_a_sweep_is_requested_from_prefect_rest_api_by_deployment_name():
+def test_a_sweep_is_requested_from_prefect_rest_api_by_deployment_name_with_a_csrf_token():
     requests: list[tuple[str, str, bytes]] = []
+    csrf: dict[str, str] = {}
 
     def prefect(request: httpx.Request) -> httpx.Response:
         requests.append((request.method, request.url.path, request.content))
         if request.url.path == "/api/deployments/name/ehc-sweep/ehc-sweep":
             return httpx.Response(200, json={"id": "5a1d"})
+        if request.url.path == "/api/csrf-token":
+            csrf["client"] = request.url.params["client"]
+            return httpx.Response(200, json={"token": "t0k3n", "client": csrf["client"]})
+        csrf["sent"] = request.headers.get("Prefect-Csrf-Token", "")
+        csrf["sent_client"] = request.headers.get("Prefect-Csrf-Client", "")
         return httpx.Response(201, json={"id": "run"})
 
     started = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -240,10 +246,13 @@ def test_a_sweep_is_requested_from_prefect_rest_api_by_deployment_name():
     assert said == "sweep requested after start"
     assert [(method, path) for method, path, _ in requests] == [
         ("GET", "/api/deployments/name/ehc-sweep/ehc-sweep"),
+        ("GET", "/api/csrf-token"),
         ("POST", "/api/deployments/5a1d/create_flow_run"),
     ]
+    # Prefect runs with CSRF protection on (prefect_environment): the post carries the token.
+    assert csrf["sent"] == "t0k3n" and csrf["sent_client"] == csrf["client"]
     # The runner's start tells the sweep which "Running" runs lost their process.
-    assert json.loads(requests[1][2]) == {
+    assert json.loads(requests[2][2]) == {
         "name": "sweep-after-start",
         "parameters": {"runner_started_at": "2026-03-02T09:30:00+00:00"},
     }

@@ -1,0 +1,43 @@
+"""Unexpected failures, told apart by an id: the whole error goes to the project's own log
+(var/log/ehcp.log, on this machine), and whoever asked (a web caller, a CLI user,
+Prefect's UI) sees only its kind and the id.
+
+A database error can quote the row it failed on (engines hide statement parameters, but
+a driver's own message may still name a value), and a validation error carries its
+input, so no entry point shows an unexpected error's text."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from ehcp.settings import get_settings
+
+log = logging.getLogger("ehcp.failures")
+
+
+def record_failure(what: str, subject: str = "") -> str:
+    """Log the exception being handled under a new id and return the id. `what` and
+    `subject` are the code's own words (an action, a case reference), never input."""
+    error_id = uuid.uuid4().hex[:12]
+    target = f" for {subject}" if subject else ""
+    project_log().error("%s failed%s (error id %s)", what, target, error_id, exc_info=True)
+    return error_id
+
+
+def project_log() -> logging.Logger:
+    """The logger writing to this install's var/log/ehcp.log (re-pointed when the
+    settings name another var directory, as each test's do)."""
+    path = get_settings().var_dir / "log" / "ehcp.log"
+    handlers = [handler for handler in log.handlers if isinstance(handler, logging.FileHandler)]
+    if [handler.baseFilename for handler in handlers] != [str(path.resolve())]:
+        for old in handlers:
+            log.removeHandler(old)
+            old.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # never into Prefect's handlers
+    return log
