@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint lock clean system-packages runtime-packages
+.PHONY: run test lint bench lock clean system-packages runtime-packages
 
 run: runtime-packages $(STAMP)
 	$(BIN)/ehcp up
@@ -23,6 +23,13 @@ runtime-packages:
 lint: $(STAMP)
 	$(BIN)/ruff check ehcp flows tasks tests migrations benchmarks
 	$(BIN)/mypy
+
+# Benchmarks (never in CI: they measure, tests check). Figures and how to read them:
+# benchmarks/README.md.
+bench: runtime-packages $(STAMP)
+	$(BIN)/python benchmarks/documents.py --repeat 5
+	$(BIN)/python benchmarks/ombudsman.py
+	$(BIN)/python benchmarks/intake.py --requests 200
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.
