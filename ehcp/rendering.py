@@ -11,6 +11,12 @@ no template can show a reader an ISO date by forgetting a filter. Their HTML
 alternative is built from the plain text's blocks (`email_blocks`): a paragraph's
 wrapped lines join with a space, and only lines whose breaks mean something (a list,
 a block of "Label: value" lines, a command to type) keep them.
+
+Only links the system made become links in an email's HTML. Text from outside (a name,
+an organisation, accessibility needs typed into the intake form) may hold a web address:
+it stays escaped plain text, so the council never sends a stranger's link under its own
+name. The system's links are the context values named in `SYSTEM_LINKS` (the portal
+link `messages.context` signs), and they become links only where they appear whole.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from ehcp.text import words
 
 TEMPLATES = PROJECT_ROOT / "templates"
 URL = re.compile(r"(https?://[^\s<>\"]+)")
+# Context keys whose values are links the system made itself (ehcp.mail.messages.context):
+# the only text an email's HTML turns into a link.
+SYSTEM_LINKS = ("portal_url",)
 
 
 @lru_cache
@@ -98,7 +107,15 @@ def render_email_html(purpose: str, context: dict[str, Any], *, subject: str, te
     name = f"email/{purpose}.html"
     if (TEMPLATES / name).exists():
         return env.get_template(name).render({**context, "subject": subject})
-    return env.get_template("email/_layout.html").render(subject=subject, blocks=email_blocks(text))
+    links = system_links(context)
+    return env.get_template("email/_layout.html").render(
+        subject=subject, blocks=email_blocks(text), links=links
+    )
+
+
+def system_links(context: dict[str, Any]) -> frozenset[str]:
+    """The links in a message's context that the system made (`SYSTEM_LINKS`)."""
+    return frozenset(str(context[key]) for key in SYSTEM_LINKS if context.get(key))
 
 
 @dataclass(frozen=True)
@@ -164,12 +181,14 @@ def _prose(lines: list[str]) -> list[Block]:
     return [Block("p", tuple(line.strip() for line in lines))]
 
 
-def linkify(text: str) -> Markup:
-    """Escape text for HTML and make its web addresses into links. Line breaks are not
-    touched: `email_blocks` has already decided which ones the HTML keeps."""
+def linkify(text: str, links: frozenset[str] | set[str] | tuple[str, ...] = ()) -> Markup:
+    """Escape text for HTML and make the system's own links in it (`links`: see
+    `system_links`) into links; any other web address stays plain escaped text, whoever
+    typed it. Line breaks are not touched: `email_blocks` has already decided which ones
+    the HTML keeps."""
     out = []
     for piece in URL.split(text):
-        if URL.fullmatch(piece):
+        if piece in links and URL.fullmatch(piece):
             out.append(Markup('<a href="{0}">{0}</a>').format(piece))
         else:
             out.append(escape(piece))

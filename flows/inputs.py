@@ -6,6 +6,11 @@ with an empty input, and submitting the form unchanged just makes the case
 look again. There is no free-text field for reasons or notes on purpose: what
 is typed here is stored in Prefect, which is not the case file and has no
 login. Reasons go in the decision letter (`ehcp decide ... --reasons-file`).
+
+The few text boxes are one line, bounded, and their schema's `pattern` refuses
+control, invisible and text-direction characters, so the Prefect server turns
+such input away before the run resumes; what the pattern cannot name (tag
+characters) the `CoordinatorEntry` refuses, and the refusal is recorded on the case.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
 from prefect.input import RunInput
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import ConfigDict, Field, ValidationError, WithJsonSchema
 
 from ehcp.db.inputs import PanelDecision
 from ehcp.domain.facts import SettingType
 from ehcp.domain.finalising import ADVICE_GAP_REASONS
 from ehcp.domain.grounds import ExceptionGround
+from ehcp.limits import EMAIL, KEY, LIMIT_KEY, NAME
 from ehcp.runtime.coordinator_input import CoordinatorEntry
+from ehcp.safe_text import one_line_json_pattern
 
 WITHDRAWN = Field(
     default=None,
@@ -41,12 +48,17 @@ DECIDED_ON = Field(
 OptionalDate = Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})]
 
 
-# Plain optional text boxes (not "str | None" tabs), each with its length in the schema so
-# the form and Prefect's check of the input stop what the model would refuse.
-Text60 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 60})]
-Text80 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 80})]
-Text200 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 200})]
-Text320 = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 320})]
+# Plain optional text boxes (not "str | None" tabs), each with its length and the characters
+# it refuses in the schema, so the form and Prefect's check of the input stop what the
+# model would refuse.
+def _one_line(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": one_line_json_pattern()}
+
+
+Text60 = Annotated[str | None, WithJsonSchema(_one_line(KEY))]
+Text80 = Annotated[str | None, WithJsonSchema(_one_line(LIMIT_KEY))]
+Text200 = Annotated[str | None, WithJsonSchema(_one_line(NAME))]
+Text320 = Annotated[str | None, WithJsonSchema(_one_line(EMAIL))]
 
 
 NONE = "none"
@@ -110,7 +122,7 @@ class RecordsExceptions(RunInput):
         default=None,
         title="Exception: limit it affects",
         description="decision_to_assess, decision_not_to_issue, final_plan or advice:<key>",
-        max_length=80,
+        max_length=LIMIT_KEY,
     )
     exception_from: OptionalDate = Field(default=None, title="Exception: ground began on")
     exception_to: OptionalDate = Field(
@@ -179,7 +191,7 @@ class FinalisePlan(RecordsExceptions):
         default=None,
         title="School the family asked for",
         description="Only the school's or institution's name (s.38(2)(b)); it must be consulted.",
-        max_length=200,
+        max_length=NAME,
     )
     meeting_requested_on: OptionalDate = Field(default=None, title="Family asked for a meeting on")
     meeting_held_on: OptionalDate = Field(default=None, title="Meeting held on")
@@ -187,20 +199,20 @@ class FinalisePlan(RecordsExceptions):
         default=None,
         title="Section I: school or institution to name",
         description="Its name only. Leave empty if section I names a type only.",
-        max_length=200,
+        max_length=NAME,
     )
     setting_type: SETTING_TYPES = Field(default="not recorded", title="Section I: type of institution")
     setting_email: Text320 = Field(
         default=None,
         title="Named institution's email",
         description="Only if it was not consulted by email: the final plan's copy goes here.",
-        max_length=320,
+        max_length=EMAIL,
     )
     advice_gap_key: Text60 = Field(
         default=None,
         title="Go ahead without advice: request key",
         description="The key of advice not received (e.g. health), only when the plan must go ahead.",
-        max_length=60,
+        max_length=KEY,
     )
     advice_gap_reason: GAP_REASONS = Field(default="none", title="Go ahead without advice: why")
     finalise_on: OptionalDate = Field(
@@ -240,4 +252,7 @@ def entry_from(form: RunInput) -> CoordinatorEntry:
     decision = None if chosen == NOT_DECIDED else DECISION_CHOSEN[chosen]
     # The forms' "nothing chosen" words record nothing.
     values = {key: value for key, value in values.items() if value not in (NONE, "not recorded")}
-    return CoordinatorEntry(decision=decision, **values)
+    try:
+        return CoordinatorEntry(decision=decision, **values)
+    except ValidationError as refused:  # recorded on the case when applied; the form is offered again
+        return CoordinatorEntry.refusing(refused)

@@ -17,13 +17,14 @@ import typer
 
 from ehcp import timesource
 from ehcp.cli.cases import ACTOR, Ref
-from ehcp.cli.common import DATE_FORMATS, as_date, case_or_exit, fail, stdout
+from ehcp.cli.common import DATE_FORMATS, as_date, case_or_exit, checked_text, fail, stdout
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.db.personal_budget import personal_budget, record_personal_budget, section_j_checks, validated
 from ehcp.documents.family_safe import PersonalBudgetView
 from ehcp.domain.ehc_plan import personal_budget_words
 from ehcp.errors import InvalidInput
+from ehcp.limits import STATEMENT
 
 app = typer.Typer(
     help="Section J: the personal budget the family asked for, and the council's decision.",
@@ -78,6 +79,8 @@ def record(
     ] = None,
 ) -> None:
     """Record the personal budget the family asked for, and the council's decision on it."""
+    checked_text("--covers", covers, max_length=STATEMENT, multiline=True)
+    checked_text("--reasons", reasons, max_length=STATEMENT, multiline=True)
     try:
         budget = validated(
             requested_on=requested_on.date(),

@@ -21,15 +21,17 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from ehcp import timesource
-from ehcp.cli.common import DATE_FORMATS, case_or_exit, council, fail, settings, stdout
+from ehcp.cli.common import DATE_FORMATS, case_or_exit, checked_text, council, fail, settings, stdout
 from ehcp.cli.timeline import chronology_table
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.db.inputs import AdviceAdd, ConsultationIn, ExistingAdviceIn, PanelDecision
 from ehcp.db.models import Case
 from ehcp.errors import InvalidInput
+from ehcp.limits import CONSULTATION_OUTCOME, SECTION_CODE, STATEMENT
 from ehcp.runtime.signals import Wake, wake_case
 from ehcp.timesource import london_date
+from ehcp.views.ombudsman import pack_for_case, render_pack_pdf
 
 ACTOR = "coordinator:cli"
 Ref = Annotated[str, typer.Argument(help="The case reference, e.g. EHC-2026-000123.")]
@@ -101,16 +103,31 @@ def decide(
     ] = None,
 ) -> None:
     """Record a panel decision: whether to assess (week 6) or whether to issue a plan."""
-    reasons = None
-    if reasons_file is not None:
-        try:
-            reasons = reasons_file.read_text(encoding="utf-8").strip() or None
-        except OSError as error:
-            fail(f"--reasons-file: cannot read {reasons_file}: {error.strerror}")
-    entry = PanelDecision[decision.name].entry(decided_on=on.date(), reasons=reasons)
+    reasons = _reasons(reasons_file) if reasons_file is not None else None
+    try:
+        entry = PanelDecision[decision.name].entry(decided_on=on.date(), reasons=reasons)
+    except ValidationError as error:
+        fail(f"--reasons-file: {InvalidInput.from_validation(error)}")
     _record(
         ref, lambda session, **kw: crud.record_decision(session, decision=entry, **kw), f"decision {decision}"
     )
+
+
+def _reasons(path: Path) -> str | None:
+    """The reasons file's text: UTF-8, at most STATEMENT characters (the file is not read
+    whole when it is plainly longer than that)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(4 * STATEMENT + 1)  # UTF-8 takes at most 4 bytes a character
+    except OSError as error:
+        fail(f"--reasons-file: cannot read {path}: {error.strerror}")
+    if len(data) > 4 * STATEMENT:
+        fail(f"--reasons-file: reasons: longer than {STATEMENT:,} characters")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        fail("--reasons-file: not UTF-8 text")
+    return text.strip() or None
 
 
 advice_app = typer.Typer(help="Advice from contributors.", no_args_is_help=True)
@@ -146,8 +163,9 @@ def advice_record(
     for item in section or []:
         code, sep, text = item.partition("=")
         if not sep or not code.strip():
-            fail(f"--section: expected CODE=TEXT, got {item!r}")
-        texts[code.strip().upper()] = text
+            fail("--section: expected CODE=TEXT")
+        checked_text("--section", code, max_length=SECTION_CODE)
+        texts[code.strip().upper()] = checked_text("--section", text, max_length=STATEMENT, multiline=True)
     _record(
         ref,
         lambda session, **kw: _submission(
@@ -281,6 +299,7 @@ def consult_answer(
     outcome: Annotated[str, typer.Option(help="What the setting said, e.g. agreed or declined.")] = "agreed",
 ) -> None:
     """Record a consulted school or college's answer."""
+    checked_text("--outcome", outcome, max_length=CONSULTATION_OUTCOME)
     _record(
         ref,
         lambda session, **kw: crud.record_consultation_answer(
@@ -322,9 +341,22 @@ def cases(
 
 
 def chronology(
-    ref: Ref, as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False
+    ref: Ref,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            help="Write the Ombudsman pack to this file instead: the chronology, every statutory "
+            "limit met, breached or disapplied, and the letters and emails sent (tagged PDF).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """The case's dated chronology, oldest first: what the Ombudsman asks for."""
+    if pdf is not None:
+        _write_ombudsman_pack(ref, pdf)
+        return
     with database() as session:
         case = case_or_exit(session, ref)
         events = crud.chronology(session, case=case)
@@ -344,3 +376,112 @@ def chronology(
             )
         return
     stdout.print(chronology_table(ref, events))
+
+
+# -- coordinator tasks raised at intake (issue 13) ------------------------------------
+# What a request from outside cannot settle by itself: where the council writes to the
+# child's setting, what of the family's request advisers may be sent (Regs 6(2)), and an
+# old date of receipt. Each is the coordinator's act, recorded in the chronology by role.
+
+
+class ShareChoice(StrEnum):
+    FAMILY_AGREED = "family-agreed"
+    EXTRACTS_ONLY = "extracts-only"
+
+
+@advice_app.command("share")
+def advice_share(
+    ref: Ref,
+    decision: Annotated[
+        ShareChoice,
+        typer.Argument(
+            help="family-agreed: you spoke with the family and they agreed advisers may be sent copies of "
+            "their request and views. extracts-only: share only the minimum the law requires: advisers are "
+            "asked without the family's words, and you send each the extracts agreed with the family."
+        ),
+    ],
+    spoke_on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--spoke-on",
+            formats=DATE_FORMATS,
+            help="The day you spoke with the family (family-agreed needs it).",
+        ),
+    ] = None,
+) -> None:
+    """Record what of the family's request advisers may be sent, when the family did not consent
+    at intake (Regs 6(2)). Until then nobody but the family is asked for advice."""
+    from ehcp.domain.advice_plan import ShareDecision
+
+    choice = ShareDecision(decision.value.replace("-", "_"))
+    _record(
+        ref,
+        lambda session, **kw: crud.record_share_decision(
+            session, decision=choice, spoke_on=spoke_on.date() if spoke_on else None, **kw
+        ),
+        f"what advisers may be sent: {decision.value}",
+    )
+
+
+@advice_app.command("setting-address")
+def advice_setting_address(
+    ref: Ref,
+    urn: Annotated[
+        str | None, typer.Option(help="The setting's URN in the council's directory of settings.")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="An SEN inbox you have checked with the setting itself.")
+    ] = None,
+    by_post: Annotated[bool, typer.Option("--by-post", help="Write to the setting by post.")] = False,
+) -> None:
+    """Confirm where the council writes to the child's setting, when the directory of settings
+    did not give it at intake. Until then nothing goes to the setting and its educational advice
+    waits (the statutory clock runs)."""
+    if urn is not None:
+        urn = checked_text("--urn", urn, max_length=7)
+    if email is not None:
+        email = checked_text("--email", email, max_length=320)
+    _record(
+        ref,
+        lambda session, **kw: crud.confirm_setting_address(
+            session, urn=urn, email=email, by_post=by_post, **kw
+        ),
+        "the setting's address",
+    )
+
+
+def confirm_received(
+    ref: Ref,
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--on", formats=DATE_FORMATS, help="The date actually received, if the one recorded is wrong."
+        ),
+    ] = None,
+) -> None:
+    """Confirm (or correct) the date the request was received: every statutory limit runs from it.
+    Asked for when a request arrives more than 4 weeks after the date it gives."""
+    _record(
+        ref,
+        lambda session, **kw: crud.confirm_received_on(session, received_on=on.date() if on else None, **kw),
+        "the date of receipt",
+    )
+
+
+def _write_ombudsman_pack(ref: str, out: Path) -> None:
+    if not out.parent.is_dir():
+        fail(f"--pdf: the folder {out.parent} does not exist")
+    rules = council()
+    with database() as session:
+        case = case_or_exit(session, ref)
+        pack = pack_for_case(session, case=case, council=rules, today=timesource.today())
+    try:
+        out.write_bytes(render_pack_pdf(pack))
+    except OSError as error:
+        fail(f"--pdf: cannot write {out} ({error.strerror})")
+    stdout.print(
+        f"Wrote the Ombudsman pack of {ref} to {out}: {len(pack.events)} events, "
+        f"{len(pack.limits)} statutory limits ({pack.breaches} breached), "
+        f"{len(pack.messages)} letters and emails.",
+        soft_wrap=True,
+    )

@@ -16,6 +16,8 @@ from ehcp.council.yamlfile import ConfigError
 from ehcp.db import crud
 from ehcp.db.models import Case
 from ehcp.errors import InvalidInput
+from ehcp.limits import has_web_address
+from ehcp.safe_text import unsafe_character
 from ehcp.settings import Settings, get_settings
 
 stderr = Console(stderr=True, highlight=False)
@@ -50,6 +52,24 @@ def as_date(value: datetime | None) -> date | None:
 def fail(message: str) -> NoReturn:
     stderr.print(f"[bold red]Error:[/] {message}")
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def checked_text(
+    option: str, value: str | None, *, max_length: int, multiline: bool = False, name: bool = False
+) -> str | None:
+    """Free text from the command line, checked as the case store's input models check it
+    (ehcp.limits, ehcp.safe_text) where the store takes it as a plain string: exit 2 naming
+    the option, never repeating the value."""
+    if value is None:
+        return None
+    problem = unsafe_character(value, multiline=multiline)
+    if problem is None and len(value.strip()) > max_length:
+        problem = f"longer than {max_length:,} characters"
+    if problem is None and name and has_web_address(value):
+        problem = "a name cannot contain a web address"
+    if problem is not None:
+        fail(f"{option}: {problem}")
+    return value
 
 
 def settings() -> Settings:

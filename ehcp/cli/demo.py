@@ -54,7 +54,8 @@ def _open(session: Session, number: int, rules) -> str:
         received_on=today - timedelta(days=received_days_ago),
         request_source="parent",
         setting_name="Example Primary School",
-        setting_email="senco@example-primary.example.org",
+        # Its address comes from the example council's directory (config/example/settings.yaml).
+        setting_urn="100001",
         setting_calendar="la-maintained",
         child=ChildIn(
             given_names=f"Demo{number}", family_name="Child", date_of_birth=today - timedelta(days=8 * 365)
@@ -69,7 +70,10 @@ def _open(session: Session, number: int, rules) -> str:
         ],
     )
     now = timesource.now()
-    case = crud.open_case(session, request=request, council=rules, now=now, actor=ACTOR)
+    # Made-up requests typed in as the council's staff would: dated as their scenario says.
+    case = crud.open_case(
+        session, request=request, council=rules, now=now, actor=ACTOR, entered_by_staff=True
+    )
     if decided_days_ago is not None:
         crud.record_decision(
             session,

@@ -13,11 +13,12 @@ import typer
 from pydantic import ValidationError
 
 from ehcp.cli.cases import On, Ref, _record
-from ehcp.cli.common import DATE_FORMATS, fail, settings
+from ehcp.cli.common import DATE_FORMATS, checked_text, fail, settings
 from ehcp.db import crud
 from ehcp.db.inputs import ExceptionIn
 from ehcp.domain.grounds import ExceptionGround
 from ehcp.errors import InvalidInput
+from ehcp.limits import LIMIT_KEY
 
 app = typer.Typer(help="Exceptions to the time limits, recorded against one limit.", no_args_is_help=True)
 Limit = Annotated[
@@ -62,6 +63,7 @@ def record(
 @app.command("end")
 def end(ref: Ref, ground: Annotated[ExceptionGround, typer.Argument()], limit: Limit, on: On) -> None:
     """Record the day a continuing ground ended (the council then acts as soon as practicable)."""
+    checked_text("--limit", limit, max_length=LIMIT_KEY)
     _record(
         ref,
         lambda session, **kw: crud.end_exception(

@@ -11,10 +11,11 @@ import typer
 
 from ehcp.cli.cases import ACTOR as ACTOR  # noqa: F401 (one actor for every coordinator command)
 from ehcp.cli.cases import On, Ref, _record
-from ehcp.cli.common import DATE_FORMATS
+from ehcp.cli.common import DATE_FORMATS, checked_text
 from ehcp.db import crud
 from ehcp.domain.facts import SettingType
 from ehcp.domain.finalising import ADVICE_GAP_REASONS
+from ehcp.limits import EMAIL, NAME
 from ehcp.timesource import london_date
 
 GapReason = StrEnum("GapReason", {reason: reason for reason in ADVICE_GAP_REASONS})  # type: ignore[misc]
@@ -40,6 +41,8 @@ def name_setting(
     ] = None,
 ) -> None:
     """Record what section I will say: the institution and its type, or the type alone (s.40(2))."""
+    checked_text("SETTING", setting, max_length=NAME, name=True)
+    checked_text("--email", email, max_length=EMAIL)
     _record(
         ref,
         lambda session, **kw: crud.record_named_setting(
@@ -58,6 +61,7 @@ def requested_school(
     ref: Ref, school: Annotated[str, typer.Argument(help="The school the family asked for.")], on: On
 ) -> None:
     """Record the school the family asked to be named (s.38(2)(b)); it must be consulted."""
+    checked_text("SCHOOL", school, max_length=NAME, name=True)
     _record(
         ref,
         lambda session, **kw: crud.record_requested_school(session, school=school, on=on.date(), **kw),

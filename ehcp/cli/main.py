@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post
+from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post, reports
 from ehcp.cli.budget import app as budget_app
 from ehcp.cli.common import council, stderr, stdout
 from ehcp.cli.timeline import timeline
@@ -36,6 +36,9 @@ for command in (
     cases.nudge,
     cases.cases,
     cases.chronology,
+    cases.confirm_received,
+    reports.kpi,
+    reports.sen2,
     demo.demo,
 ):
     app.command()(command)

@@ -8,6 +8,10 @@ Layout of a council directory (config/example/ ships as a template):
     term-dates.yaml   term calendars by key; cases name the calendar of their setting
     ladder.yaml       when contributors are reminded, chased and escalated and to whom;
                       when the coordinator is warned of a limit and who hears of a breach
+    settings.yaml     the council's directory of schools, colleges and early years
+                      settings, keyed by URN: each one's name and SEN inbox. A setting's
+                      address for advice requests (Regs 6(1)(b)) and notices (Regs 4(2),
+                      5(2), 10) comes from here, never from what a request form says
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
 from ehcp.council.yamlfile import Check, load_model
 from ehcp.domain.clock import ClockPolicy, Timeline, compute_timeline
@@ -137,6 +141,48 @@ class LadderFile(Ladder):
     managers: dict[ContributorRole, Contact] = {}
 
 
+def _urn_text(value: object) -> object:
+    """A URN written without quotes is read by YAML as a number: take it as its digits."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# A setting's unique reference number (Get Information about Schools): 6 or 7 digits.
+Urn = Annotated[str, BeforeValidator(_urn_text), StringConstraints(pattern=r"^\d{6,7}$")]
+
+
+class DirectorySetting(BaseModel):
+    """One school, college or early years setting in the council's directory: where the
+    council writes to it about a child's EHC needs assessment. `sen_email` is the
+    setting's own SEN inbox (the SENCo's shared address), checked by the council."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    sen_email: EmailStr
+    # The key of the setting's term calendar in term-dates.yaml, when the council has it.
+    term_calendar: str | None = Field(default=None, max_length=60)
+
+
+class SettingsDirectoryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    settings: dict[Urn, DirectorySetting] = {}
+
+
+def _calendars_known(calendars: dict[str, TermCalendar]) -> Check:
+    def check(directory: SettingsDirectoryFile) -> list[tuple[tuple[str | int, ...], str]]:
+        return [
+            (
+                ("settings", urn, "term_calendar"),
+                f"unknown term calendar {entry.term_calendar!r}: not in term-dates.yaml",
+            )
+            for urn, entry in directory.settings.items()
+            if entry.term_calendar is not None and entry.term_calendar not in calendars
+        ]
+
+    return check
+
+
 def _check_ladder(ladder: LadderFile) -> list[tuple[tuple[str | int, ...], str]]:
     """Every rung and alert must name someone the council has configured."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
@@ -175,6 +221,26 @@ class Council:
     managers: dict[ContributorRole, Contact] = field(default_factory=dict)
     letterhead: Letterhead | None = None
     directory: Path | None = None  # where the council's files (its logo) are
+    # settings.yaml: the council's directory of settings, by URN.
+    setting_directory: dict[str, DirectorySetting] = field(default_factory=dict)
+
+    def setting(self, urn: str | None) -> DirectorySetting | None:
+        """The directory's entry for a URN, or None when the URN is missing or unknown."""
+        return self.setting_directory.get(urn) if urn else None
+
+    def setting_by_email(self, email: str | None) -> tuple[str, DirectorySetting] | None:
+        """(URN, entry) of the setting whose SEN inbox is exactly `email`, if any."""
+        wanted = email.strip().lower() if email else None
+        if not wanted:
+            return None
+        return next(
+            (
+                (urn, entry)
+                for urn, entry in self.setting_directory.items()
+                if str(entry.sen_email).lower() == wanted
+            ),
+            None,
+        )
 
     @property
     def logo_path(self) -> Path | None:
@@ -192,7 +258,11 @@ def load_council(directory: Path) -> Council:
     council = load_model(directory / "council.yaml", CouncilFile, check=_logo_in(directory))
     terms = load_model(directory / "term-dates.yaml", TermDatesFile)
     ladder = load_model(directory / "ladder.yaml", LadderFile, check=_check_ladder)
+    listed = load_model(
+        directory / "settings.yaml", SettingsDirectoryFile, check=_calendars_known(terms.calendars)
+    )
     return Council(
+        setting_directory=dict(listed.settings),
         ladder=Ladder(advice=ladder.advice, limits=ladder.limits),
         contacts=dict(ladder.contacts),
         managers=dict(ladder.managers),

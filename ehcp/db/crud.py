@@ -50,10 +50,12 @@ from ehcp.documents.plan_reading import substantive_change
 from ehcp.domain import finalising
 from ehcp.domain.advice_plan import (
     EXISTING_ADVICE_ROLES,
+    SHARE_DECISION_WORDS,
     AdviceCase,
     ExistingAdvice,
     Professional,
     Service,
+    ShareDecision,
     added_key,
     advice_plan,
 )
@@ -70,6 +72,7 @@ from ehcp.domain.facts import (
 )
 from ehcp.domain.finalising import ADVICE_GAP_REASONS
 from ehcp.domain.grounds import ExceptionGround
+from ehcp.domain.planner import OLD_RECEIPT_DAYS, received_long_before
 from ehcp.domain.postal import deemed_delivered_on
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
@@ -290,27 +293,108 @@ def chronology(session: Session, *, case: Case) -> list[CaseEvent]:
 # -- writing -------------------------------------------------------------
 
 
-def open_case(session: Session, *, request: CaseOpen, council: Council, now: datetime, actor: str) -> Case:
+@dataclass(frozen=True)
+class _SettingAddress:
+    """Where the council writes to the child's current setting, and how it knows."""
+
+    name: str | None
+    urn: str | None
+    email: str | None
+    confirmed: bool
+    calendar: str | None
+    # For the chronology (no address in it): how the address was found, or why it was not.
+    note: str | None = None
+
+
+def _setting_address(request: CaseOpen, council: Council, *, entered_by_staff: bool) -> _SettingAddress:
+    """The setting's address comes from the council's directory of settings (settings.yaml),
+    by the URN the request gives, or by an email that is exactly a directory entry's SEN
+    inbox. What a request form says a setting's email is, is not written to: a webhook's
+    signature proves the form provider sent the request, not who filled it in, and the
+    educational advice request (Regs 6(1)(b)) carries the child's details. A setting the
+    directory does not know waits for a coordinator to confirm its address
+    (`confirm_setting_address`). Staff entering a case themselves vouch for what they type."""
+    urn = request.setting_urn
+    entry = council.setting(urn)
+    if entry is None and urn is None:
+        found = council.setting_by_email(request.setting_email)
+        if found is not None:
+            urn, entry = found
+    if entry is not None:
+        differs = (
+            request.setting_email is not None and request.setting_email.lower() != entry.sen_email.lower()
+        )
+        return _SettingAddress(
+            name=entry.name,
+            urn=urn,
+            email=str(entry.sen_email),
+            confirmed=True,
+            calendar=request.setting_calendar or entry.term_calendar,
+            note=f"The setting's address is the council directory's (URN {urn})."
+            + (" The different address the request gave is not used." if differs else ""),
+        )
+    if request.setting_name is None:
+        if urn is not None:
+            raise InvalidInput.one("setting_urn", f"URN {urn} is not in the council's directory of settings")
+        return _SettingAddress(None, None, request.setting_email, True, request.setting_calendar)
+    if entered_by_staff:
+        return _SettingAddress(
+            request.setting_name, urn, request.setting_email, True, request.setting_calendar
+        )
+    why = "its URN is not in the council's directory of settings" if urn else "the request gave no URN"
+    return _SettingAddress(
+        name=request.setting_name,
+        urn=urn,
+        email=None,
+        confirmed=False,
+        calendar=request.setting_calendar,
+        note=f"The setting's address is to be confirmed by a coordinator ({why}): nothing is sent to "
+        "the setting until then, and the address the request gave is not used. The statutory clock is "
+        "not paused.",
+    )
+
+
+def open_case(
+    session: Session,
+    *,
+    request: CaseOpen,
+    council: Council,
+    now: datetime,
+    actor: str,
+    entered_by_staff: bool = False,
+) -> Case:
     """Store a new request with its child and family; allocate its reference.
 
     Intake calls it inside a `unit_of_work` to store the submission with its case, or neither.
+    `entered_by_staff`: the council's own staff typed the case in, so the setting's address
+    and the date of receipt are theirs; a request from outside (the intake form) gets its
+    setting's address from the council's directory and an old date of receipt flagged.
     """
     _not_future("received_on", request.received_on, now)
-    if request.setting_calendar is not None and request.setting_calendar not in council.calendars:
+    setting = _setting_address(request, council, entered_by_staff=entered_by_staff)
+    if setting.calendar is not None and setting.calendar not in council.calendars:
         known = ", ".join(sorted(council.calendars)) or "none"
         raise InvalidInput.one(
             "setting_calendar",
-            f"unknown term calendar {request.setting_calendar!r} (known: {known})",
+            f"unknown term calendar {setting.calendar!r} (known: {known})",
         )
-    facts = _validated(received_on=request.received_on, setting_calendar=request.setting_calendar)
-    timeline = _timeline(facts, council, london_date(now))
+    today = london_date(now)
+    # Every limit runs from the date of receipt (Regs 5(1): 6 weeks; Regs 13(2): 20 weeks).
+    # A request arriving long after the date it gives opens normally, and a coordinator is
+    # asked to confirm that date.
+    old_receipt = not entered_by_staff and received_long_before(request.received_on, today)
+    facts = _validated(received_on=request.received_on, setting_calendar=setting.calendar)
+    timeline = _timeline(facts, council, today)
     case = Case(
         ref=_next_ref(session, request.received_on.year),
         received_on=request.received_on,
+        received_on_confirmed=not old_receipt,
         request_source=request.request_source,
-        setting_name=request.setting_name,
-        setting_email=request.setting_email,
-        setting_calendar=request.setting_calendar,
+        setting_name=setting.name,
+        setting_urn=setting.urn,
+        setting_email=setting.email,
+        setting_address_confirmed=setting.confirmed,
+        setting_calendar=setting.calendar,
         hearing_impairment=request.hearing_impairment,
         vision_impairment=request.vision_impairment,
         contact_language=request.contact_language,
@@ -353,8 +437,37 @@ def open_case(session: Session, *, request: CaseOpen, council: Council, now: dat
             "sen2_request_source": source.sen2_code,
         },
     )
+    if setting.note is not None:
+        _append_event(
+            session,
+            case=case,
+            kind="setting_address_to_confirm" if not setting.confirmed else "setting_address_from_directory",
+            occurred_on=today,
+            actor=actor,
+            now=now,
+            summary=setting.note,
+            detail={"urn": setting.urn, "confirmed": setting.confirmed},
+        )
+    if old_receipt:
+        days = (today - request.received_on).days
+        _append_event(
+            session,
+            case=case,
+            kind=RECEIVED_ON_TO_CONFIRM,
+            occurred_on=today,
+            actor=actor,
+            now=now,
+            summary=f"The request says it was received on {request.received_on}, {days} days before it "
+            f"reached the council's system (more than {OLD_RECEIPT_DAYS // 7} weeks): a coordinator is to "
+            "confirm the date of receipt, from which every statutory limit runs (Regs 5(1), 13(2)). The "
+            "case opens with its limits counted from the date given.",
+            detail={"received_on": request.received_on.isoformat(), "arrived_on": today.isoformat()},
+        )
     commit(session)
     return case
+
+
+RECEIVED_ON_TO_CONFIRM = "received_on_to_confirm"
 
 
 def request_advice(
@@ -1138,6 +1251,7 @@ def advice_case_of(session: Session, *, case: Case, council: Council) -> AdviceC
         has_family=has_family is not None,
         setting_name=case.setting_name,
         setting_email=case.setting_email,
+        setting_confirmed=case.setting_address_confirmed,
         hearing_impairment=case.hearing_impairment,
         vision_impairment=case.vision_impairment,
         services=tuple(
@@ -1162,6 +1276,197 @@ def family_agreed_to_share(session: Session, *, case: Case) -> bool | None:
     if payload is None:
         return None
     return bool(payload.get("consent", {}).get("share_with_professionals", False))
+
+
+def share_decision(case: Case) -> ShareDecision | None:
+    """The coordinator's decision on what of the family's request advisers may be sent."""
+    return ShareDecision(case.share_decision) if case.share_decision else None
+
+
+def sharing_held(session: Session, *, case: Case) -> bool:
+    """The family did not consent at intake and no coordinator has decided what to share."""
+    return family_agreed_to_share(session, case=case) is False and case.share_decision is None
+
+
+def record_share_decision(
+    session: Session,
+    *,
+    case: Case,
+    decision: ShareDecision,
+    spoke_on: date | None,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> Case:
+    """Regs 6(2): advisers "must" be given "copies of (or, if appropriate, extracts from)" the
+    family's representations and evidence. When the family did not consent at intake to
+    their request being shared, the coordinator decides what the council may share, and
+    until then nobody but the family is asked for advice (planner._advice_to_request).
+    The decision is the coordinator's, recorded with its date and who made it (their role,
+    `actor`); "the family agreed" needs the day the coordinator spoke with them."""
+    if family_agreed_to_share(session, case=case) is not False:
+        raise InvalidInput.one(
+            "decision",
+            f"the family of {case.ref} did not refuse sharing at intake: there is nothing to decide",
+        )
+    if CaseStage(case.stage).is_closed:
+        raise InvalidInput.one("decision", f"case {case.ref} is closed ({case.stage})")
+    if decision is ShareDecision.FAMILY_AGREED and spoke_on is None:
+        raise InvalidInput.one(
+            "spoke_on", "give the day the coordinator spoke with the family and they agreed"
+        )
+    _not_future("spoke_on", spoke_on, now)
+    if spoke_on is not None and spoke_on < case.received_on:
+        raise InvalidInput.one("spoke_on", f"{spoke_on} is before the request ({case.received_on})")
+    today = london_date(now)
+    facts = case_facts(session, case=case)
+    previous = share_decision(case)
+    case.share_decision = decision.value
+    case.share_decided_on = today
+    summary = f"What of the family's request advisers may be sent (Regs 6(2)), decided by {actor}: "
+    summary += SHARE_DECISION_WORDS[decision]
+    if spoke_on is not None:
+        summary += f"; the coordinator spoke with the family on {spoke_on}"
+    if previous is not None:
+        summary += f" (replacing the earlier decision: {words(previous.value)})"
+    summary += ". Advice requests held until now are sent."
+    _commit_change(
+        session,
+        case=case,
+        facts=facts,
+        council=council,
+        kind="share_decision_recorded",
+        occurred_on=today,
+        actor=actor,
+        now=now,
+        summary=summary,
+        detail={
+            "decision": decision.value,
+            "spoke_on": spoke_on.isoformat() if spoke_on else None,
+            "decided_by": actor,
+        },
+    )
+    return case
+
+
+def confirm_setting_address(
+    session: Session,
+    *,
+    case: Case,
+    urn: str | None = None,
+    email: str | None = None,
+    by_post: bool = False,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> Case:
+    """A coordinator confirms where the council writes to the child's current setting, when
+    the council's directory did not give it at intake: by its URN in the directory (the
+    directory's name and SEN inbox), an address the coordinator checked with the setting,
+    or by post. Until then nothing went to the setting and its educational advice (Regs
+    6(1)(b)) waited; once confirmed, the next look sends what is due to it."""
+    given = [choice for choice, chosen in (("urn", urn), ("email", email), ("by_post", by_post)) if chosen]
+    if len(given) != 1:
+        raise InvalidInput.one("urn", "give exactly one of: the setting's URN, an email address, or by post")
+    if case.setting_address_confirmed and case.setting_name is not None:
+        raise InvalidInput.one("urn", f"the setting's address on {case.ref} is already confirmed")
+    if CaseStage(case.stage).is_closed:
+        raise InvalidInput.one("urn", f"case {case.ref} is closed ({case.stage})")
+    facts = case_facts(session, case=case)
+    how: str
+    if urn is not None:
+        entry = council.setting(urn.strip())
+        if entry is None:
+            raise InvalidInput.one(
+                "urn", f"URN {urn.strip()!r} is not in the council's directory of settings"
+            )
+        case.setting_urn, case.setting_name, case.setting_email = (
+            urn.strip(),
+            entry.name,
+            str(entry.sen_email),
+        )
+        calendar = case.setting_calendar or entry.term_calendar
+        if calendar != case.setting_calendar:
+            facts = _as_field("urn", **_with(facts, setting_calendar=calendar))
+            case.setting_calendar = calendar
+        how = f"from the council's directory of settings (URN {case.setting_urn})"
+    elif email is not None:
+        if case.setting_name is None:
+            raise InvalidInput.one("email", f"{case.ref} has no current setting: give its URN")
+        try:
+            case.setting_email = str(_EMAIL.validate_python(email.strip()))
+        except ValidationError as error:
+            raise InvalidInput.one("email", "not a valid email address") from error
+        how = "an address the coordinator checked with the setting"
+    else:
+        if case.setting_name is None:
+            raise InvalidInput.one("by_post", f"{case.ref} has no current setting: give its URN")
+        case.setting_email = None
+        how = "by post"
+    case.setting_address_confirmed = True
+    _commit_change(
+        session,
+        case=case,
+        facts=facts,
+        council=council,
+        kind="setting_address_confirmed",
+        occurred_on=london_date(now),
+        actor=actor,
+        now=now,
+        summary=f"The setting's address confirmed by {actor}: {how}. Notices and the request for "
+        "educational advice (Regs 6(1)(b)) now go to it.",
+        detail={"how": given[0], "urn": case.setting_urn, "confirmed_by": actor},
+    )
+    return case
+
+
+def confirm_received_on(
+    session: Session,
+    *,
+    case: Case,
+    received_on: date | None = None,
+    council: Council,
+    now: datetime,
+    actor: str,
+) -> Case:
+    """A coordinator confirms the date the council received the request (every statutory
+    limit runs from it: Regs 5(1), 13(2)), flagged at intake because it was more than 4
+    weeks before the request reached the system. `received_on` corrects it when the date
+    given was wrong: the case's limits are then counted from the corrected date."""
+    if case.received_on_confirmed:
+        raise InvalidInput.one("received_on", f"the date of receipt of {case.ref} is already confirmed")
+    new = received_on or case.received_on
+    _not_future("received_on", new, now)
+    facts = _as_field("received_on", **_with(case_facts(session, case=case), received_on=new))
+    corrected = new != case.received_on
+    summary = (
+        f"Date of receipt corrected by {actor} from {case.received_on} to {new}: every statutory limit now "
+        "runs from it (Regs 5(1), 13(2))."
+        if corrected
+        else f"Date of receipt ({new}) confirmed by {actor}: every statutory limit runs from it "
+        "(Regs 5(1), 13(2))."
+    )
+    if corrected:
+        timeline = _timeline(facts, council, london_date(now))
+        case.received_on = new
+        case.decide_to_assess_by = timeline.due_on("decision_to_assess")
+        case.decide_not_to_issue_by = timeline.due_on("decision_not_to_issue")
+        case.draft_target_by = timeline.due_on("draft_plan_target")
+        case.final_plan_by = timeline.due_on("final_plan")
+    case.received_on_confirmed = True
+    _commit_change(
+        session,
+        case=case,
+        facts=facts,
+        council=council,
+        kind="received_on_confirmed",
+        occurred_on=london_date(now),
+        actor=actor,
+        now=now,
+        summary=summary,
+        detail={"received_on": new.isoformat(), "corrected": corrected, "confirmed_by": actor},
+    )
+    return case
 
 
 def agreed_sufficient(session: Session, *, case: Case) -> tuple[ExistingAdvice, ...]:
@@ -1195,6 +1500,14 @@ def add_advice(
     if stage is not CaseStage.ASSESSING:
         raise InvalidInput.one(
             "role", f"advice is added while the council is assessing; {case.ref} is {stage}"
+        )
+    if sharing_held(session, case=case):
+        # Regs 6(2): the request would carry the family's representations, which they did not
+        # agree to share: the coordinator decides what may be shared first.
+        raise InvalidInput.one(
+            "role",
+            "the family did not consent at intake to their request being shared: record what advisers may "
+            "be sent first (`ehcp advice share`)",
         )
     role = ContributorRole(advice.role)
     key = added_key(role, [item.key for item in facts.advice])

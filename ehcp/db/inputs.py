@@ -1,7 +1,9 @@
 """What callers hand the case store: validated before anything is written.
 
 These are the "create" layer over the tables in ehcp.db.models; the web app,
-the CLI and the flows all build them, so the same rules apply everywhere.
+the CLI and the flows all build them, so the same rules apply everywhere. Every
+text field is bounded (ehcp.limits: the intake schema takes the same bounds) and
+free of characters that hide or rewrite what a reader sees (ehcp.safe_text).
 """
 
 from __future__ import annotations
@@ -10,83 +12,92 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator
 
+from ehcp import limits
 from ehcp.domain.facts import AssessmentOutcome, IssueOutcome  # noqa: F401 (re-exported)
 from ehcp.domain.grounds import ExceptionGround
 from ehcp.domain.roles import ContributorRole, RequestSource
+from ehcp.limits import (
+    ADVICE_SOURCE,
+    EHC_REGIME_BEGAN,
+    FAMILY_CONTACTS,
+    KEY,
+    LIMIT_KEY,
+    AccessibilityNeeds,
+    CalendarKey,
+    FamilyExplanation,
+    FreeText,
+    InternalNote,
+    Language,
+    Name,
+    NhsNumber,
+    OrganisationName,
+    Phone,
+    Upn,
+    Urn,
+)
+from ehcp.safe_text import SafeTextModel
 
 
-class _Input(BaseModel):
+class _Input(SafeTextModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ChildIn(_Input):
-    given_names: str = Field(min_length=1, max_length=200)
-    family_name: str = Field(min_length=1, max_length=200)
+    given_names: Name
+    family_name: Name
     date_of_birth: date
-    nhs_number: str | None = Field(default=None, pattern=r"^\d{10}$")
-    upn: str | None = Field(default=None, pattern=r"^[A-Z]\d{11}[0-9A-Z]$")
-    address_line_1: str | None = Field(default=None, max_length=200)
-    address_line_2: str | None = Field(default=None, max_length=200)
-    town: str | None = Field(default=None, max_length=100)
-    postcode: str | None = Field(default=None, max_length=10)
-
-    @field_validator("nhs_number")
-    @classmethod
-    def _nhs_check_digit(cls, value: str | None) -> str | None:
-        """NHS numbers carry a modulus-11 check digit; a typo is caught here, not at the ICB."""
-        if value is None:
-            return value
-        total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
-        check = 11 - total % 11
-        check = 0 if check == 11 else check
-        if check == 10 or check != int(value[9]):
-            raise ValueError("not a valid NHS number (check digit does not match)")
-        return value
+    nhs_number: NhsNumber | None = None
+    upn: Upn | None = None
+    address_line_1: str | None = Field(default=None, max_length=limits.ADDRESS_LINE)
+    address_line_2: str | None = Field(default=None, max_length=limits.ADDRESS_LINE)
+    town: str | None = Field(default=None, max_length=limits.TOWN)
+    postcode: str | None = Field(default=None, max_length=limits.POSTCODE)
 
 
 class FamilyContactIn(_Input):
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: Name
     relationship: Literal["parent", "carer", "young_person", "other"]
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=40)
+    phone: Phone | None = None
     preferred_contact: Literal["email", "post", "phone"] = "email"
     is_primary: bool = False
     receives_copies: bool = True
 
 
 class CaseOpen(_Input):
-    received_on: date
+    received_on: date = Field(ge=EHC_REGIME_BEGAN)
     request_source: RequestSource
-    setting_name: str | None = Field(default=None, max_length=200)
+    setting_name: Name | None = None
+    setting_urn: Urn | None = None
     setting_email: EmailStr | None = None
-    setting_calendar: str | None = Field(default=None, max_length=60)
+    setting_calendar: CalendarKey | None = None
     child: ChildIn
-    family: list[FamilyContactIn] = Field(min_length=1)
+    family: list[FamilyContactIn] = Field(min_length=1, max_length=FAMILY_CONTACTS)
     # Regs 6(3): the educational advice is given after consulting a qualified teacher of
     # the deaf / of the visually impaired when the child is hearing / visually impaired.
     hearing_impairment: bool = False
     vision_impairment: bool = False
     # How the family must be written to and spoken with (intake's contact preferences).
-    contact_language: str | None = Field(default=None, max_length=60)
+    contact_language: Language | None = None
     interpreter_needed: bool = False
-    accessibility_needs: str | None = Field(default=None, max_length=1000)
+    accessibility_needs: AccessibilityNeeds | None = None
 
 
 class AdviceRequestIn(_Input):
-    key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    key: str = Field(min_length=1, max_length=KEY, pattern=r"^[a-z0-9][a-z0-9-]*$")
     role: ContributorRole
-    organisation: str = Field(min_length=1, max_length=200)
-    contact_name: str | None = Field(default=None, max_length=200)
+    organisation: OrganisationName
+    contact_name: Name | None = None
     contact_email: EmailStr | None = None
-    setting_calendar: str | None = Field(default=None, max_length=60)
+    setting_calendar: CalendarKey | None = None
     requested_on: date
     existing_advice_accepted: bool = False
     # Regs 6(4): what the existing advice is (family-facing) and the day all three agreed.
-    existing_advice_source: str | None = Field(default=None, min_length=1, max_length=300)
+    existing_advice_source: str | None = Field(default=None, min_length=1, max_length=ADVICE_SOURCE)
     existing_advice_agreed_on: date | None = None
-    internal_note: str | None = None
+    internal_note: InternalNote | None = None
 
 
 class AdviceAdd(_Input):
@@ -96,8 +107,8 @@ class AdviceAdd(_Input):
     adulthood advice (g) where no service is configured for it."""
 
     role: Literal["family_requested", "other", "educational", "preparation_for_adulthood"]
-    organisation: str = Field(min_length=1, max_length=200)
-    contact_name: str | None = Field(default=None, min_length=1, max_length=200)
+    organisation: OrganisationName
+    contact_name: Name | None = None
     contact_email: EmailStr | None = None  # none: the request goes by post
 
 
@@ -106,7 +117,9 @@ class ExistingAdviceIn(_Input):
     all satisfied is sufficient. Both agreements are required, as statements of fact the
     coordinator records (the council's own is the recording)."""
 
-    source: str = Field(min_length=1, max_length=300, description="What it is, in words the family reads.")
+    source: str = Field(
+        min_length=1, max_length=ADVICE_SOURCE, description="What it is, in words the family reads."
+    )
     agreed_on: date
     adviser_agrees: bool
     family_agrees: bool
@@ -116,8 +129,9 @@ class DecisionIn(_Input):
     kind: Literal["assessment", "issue"]
     outcome: AssessmentOutcome | IssueOutcome
     decided_on: date
-    reasons: str | None = None
-    internal_note: str | None = None
+    # Family-facing: the decision letter quotes them.
+    reasons: FreeText | None = None
+    internal_note: InternalNote | None = None
 
     @field_validator("outcome")
     @classmethod
@@ -148,8 +162,8 @@ class PanelDecision(StrEnum):
 
 
 class ConsultationIn(_Input):
-    key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    setting_name: str = Field(min_length=1, max_length=200)
+    key: str = Field(min_length=1, max_length=KEY, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    setting_name: Name
     contact_email: EmailStr
     sent_on: date
 
@@ -161,10 +175,10 @@ class ExceptionIn(_Input):
 
     ground: ExceptionGround
     limit_key: str = Field(
-        max_length=80,
+        max_length=LIMIT_KEY,
         pattern=r"^(decision_to_assess|decision_not_to_issue|final_plan|advice:[a-z0-9][a-z0-9-]*)$",
     )
     starts_on: date
     ends_on: date | None = None
-    evidence_note: str | None = Field(default=None, max_length=5000)
-    family_explanation: str | None = Field(default=None, max_length=2000)
+    evidence_note: InternalNote | None = None
+    family_explanation: FamilyExplanation | None = None

@@ -57,7 +57,17 @@ class Case(SQLModel, table=True):
     request_source: str = Field(max_length=30)
     stage: str = Field(max_length=30, index=True)
     setting_name: str | None = Field(default=None, max_length=200)
+    # The setting's URN (Get Information about Schools): its entry in the council's
+    # directory of settings (settings.yaml), where its address comes from.
+    setting_urn: str | None = Field(default=None, max_length=7)
+    # The address the council writes to the setting at: only ever the directory's, or one
+    # a coordinator confirmed (crud.confirm_setting_address); None with a confirmed address
+    # means by post. What a request form said is never written here.
     setting_email: str | None = Field(default=None, max_length=320)
+    # False until the setting's address is the directory's or a coordinator's: until then
+    # nothing goes to the setting (no notice, no advice request) and the coordinator is
+    # asked to confirm it. The statutory clock is not paused.
+    setting_address_confirmed: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     setting_calendar: str | None = Field(default=None, max_length=60)
     named_setting: str | None = Field(default=None, max_length=200)  # section I of the final plan
     named_setting_type: str | None = Field(default=None, max_length=60)  # a domain SettingType
@@ -77,6 +87,15 @@ class Case(SQLModel, table=True):
     # of the visually impaired where the child is hearing / visually impaired.
     hearing_impairment: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     vision_impairment: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Regs 6(2): what of the family's request the council may send advisers, when the family
+    # did not consent at intake: a coordinator's decision (a domain.advice_plan.ShareDecision
+    # value) and the day it was made; None until then (and for a family who consented).
+    share_decision: str | None = Field(default=None, max_length=30)
+    share_decided_on: date | None = None
+    # False when the request's date of receipt was more than 4 weeks before it reached the
+    # council's system: every statutory limit runs from it (Regs 5(1), 13(2)), so a
+    # coordinator confirms it (crud.confirm_received_on).
+    received_on_confirmed: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     # Statutory dates, derived from received_on by the clock; stored so that
     # reports and the sweep can query them.
     decide_to_assess_by: date

@@ -28,7 +28,7 @@ from ehcp.db.models import (
     PersonalBudget,
     StatutoryException,
 )
-from ehcp.domain.advice_plan import qualified_teachers
+from ehcp.domain.advice_plan import ShareDecision, qualified_teachers
 from ehcp.domain.advice_sections import Section, sections_for
 from ehcp.domain.clock import Timeline
 from ehcp.domain.grounds import (
@@ -115,8 +115,11 @@ class RepresentationsView(_View):
     by_family: bool  # the parent or young person made it: their own representations
     reasons: str
     needs: str
-    # consent.share_with_professionals: False means the coordinator must first agree with
-    # the family what goes to advisers, so letters do not carry the text.
+    # Advisers may be sent copies: the family consented at intake, or a coordinator recorded
+    # that they agreed when spoken to (ShareDecision.FAMILY_AGREED). Otherwise letters carry
+    # none of the request's text (nor the family's own advice) and say the SEND team sends
+    # the extracts agreed with the family (Regs 6(2): "copies of (or, if appropriate,
+    # extracts from)").
     share_agreed: bool
 
 
@@ -344,7 +347,8 @@ def _representations(session: Session, case: Case) -> RepresentationsView | None
         by_family=source in ("parent", "young_person"),
         reasons=str(payload.get("reasons", "")),
         needs=str(payload.get("needs", "")),
-        share_agreed=bool(payload.get("consent", {}).get("share_with_professionals", False)),
+        share_agreed=bool(payload.get("consent", {}).get("share_with_professionals", False))
+        or crud.share_decision(case) is ShareDecision.FAMILY_AGREED,
     )
 
 

@@ -34,6 +34,12 @@ own advice (a) is always sought. Existing advice agreed sufficient is recorded a
 the item's key (crud.record_existing_advice_sufficient) and the planner never asks
 for it, chases it or waits for it.
 
+Regs 6(2): the council "must provide the person from whom advice is being sought with
+copies of (or, if appropriate, extracts from)" the family's representations and evidence.
+When the family did not agree at intake that their request may be shared, nobody but the
+family is asked until a coordinator records what the council may share (`ShareDecision`):
+see `planner._advice_to_request` for what is held and why.
+
 Pure: no database, no clock. `on` is the day the advice is planned.
 """
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from ehcp.domain.ehc_plan import PFA_FROM_YEAR
 from ehcp.domain.roles import ContributorRole
@@ -66,6 +73,33 @@ HEAD = {
     ContributorRole.PREPARATION_FOR_ADULTHOOD: "Regs 6(1)(g)",
     ContributorRole.FAMILY_REQUESTED: "Regs 6(1)(h)",
 }
+
+
+class ShareDecision(StrEnum):
+    """What of the family's request the council sends advisers, decided by a coordinator
+    when the family did not consent at intake (Regs 6(2): "copies of (or, if appropriate,
+    extracts from)" their representations and evidence)."""
+
+    # The coordinator spoke with the family and they agreed: advisers get copies.
+    FAMILY_AGREED = "family_agreed"
+    # Only the minimum the law requires: advisers are asked (Regs 6(1)) with none of the
+    # family's words; the SEND team sends each the extracts agreed with the family.
+    EXTRACTS_ONLY = "extracts_only"
+
+    @property
+    def sends_copies(self) -> bool:
+        """Advice request letters carry the request's text and the family's own advice."""
+        return self is ShareDecision.FAMILY_AGREED
+
+
+SHARE_DECISION_WORDS = {
+    ShareDecision.FAMILY_AGREED: "the family agreed, when the coordinator spoke with them, that their "
+    "request and views may be shared with the advisers: advisers are sent copies (Regs 6(2))",
+    ShareDecision.EXTRACTS_ONLY: "share only the minimum the law requires: advisers are asked for advice "
+    "(Regs 6(1)) without the family's words, and the SEND team sends each the extracts agreed with the "
+    "family (Regs 6(2))",
+}
+
 
 QUALIFIED_TEACHER_OF_THE_DEAF = "a qualified teacher of the deaf"
 QUALIFIED_TEACHER_OF_THE_VISUALLY_IMPAIRED = "a qualified teacher of the visually impaired"
@@ -103,6 +137,9 @@ class AdviceCase:
     has_family: bool = True  # a case always has a parent, carer or the young person
     setting_name: str | None = None  # the current setting, with or without an email
     setting_email: str | None = None
+    # The setting's address is the council directory's or a coordinator's. Until it is,
+    # the educational advice is not asked of it (nothing goes to an address a form gave).
+    setting_confirmed: bool = True
     hearing_impairment: bool = False
     vision_impairment: bool = False
     services: tuple[Service, ...] = ()
@@ -185,7 +222,14 @@ def advice_plan(case: AdviceCase, *, on: date) -> AdvicePlan:
             )
         )
 
-    if case.setting_name is not None:
+    if case.setting_name is not None and not case.setting_confirmed:
+        unresolved.append(
+            "educational advice (Regs 6(1)(b)) from the child's current setting: it waits until the "
+            "coordinator confirms the setting's address (`ehcp advice setting-address`), since nothing "
+            "goes to an address a request form gave"
+            + (f", given after consulting {' and '.join(teachers)} (Regs 6(3))" if teachers else "")
+        )
+    elif case.setting_name is not None:
         why = (
             "Educational advice from the head of the child's current setting, "
             f"{case.setting_name} (Regs 6(1)(b))"

@@ -27,6 +27,7 @@ from ehcp.domain.advice_plan import (
     AdviceCase,
     ExistingAdvice,
     Service,
+    ShareDecision,
     advice_plan,
     qualified_teachers,
     role_key,
@@ -111,9 +112,16 @@ class CaseContext:
     # Regs 6(4) agreements recorded before the advice was requested.
     agreed_sufficient: tuple[ExistingAdvice, ...] = ()
     # consent.share_with_professionals at intake (None: no intake form). Regs 6(2) makes
-    # sending advisers the family's representations a duty; a "no" is the coordinator's to
-    # resolve with the family, shown while advice is being sought.
+    # sending advisers the family's representations a duty; a "no" holds every advice
+    # request but the family's own until a coordinator records `share_decision`.
     family_agreed_to_share: bool | None = None
+    share_decision: ShareDecision | None = None
+    # The child's setting is named but its address is neither the council directory's nor
+    # confirmed by a coordinator: nothing goes to it until a coordinator confirms it.
+    setting_to_confirm: bool = False
+    # The day a request arrived whose date of receipt was more than 4 weeks earlier, until
+    # a coordinator confirms that date (None: nothing to confirm).
+    received_on_to_confirm: date | None = None
 
 
 @dataclass(frozen=True)
@@ -378,7 +386,7 @@ def _parties(context: CaseContext) -> frozenset[str]:
     reachable = {f"notice:{party}" for party in context.notice_parties} | {"send_team"}
     reachable |= {f"manager:{role.value}" for role in context.managers}
     reachable |= {f"contact:{name}" for name in context.contacts}
-    if context.has_setting:
+    if context.has_setting and not context.setting_to_confirm:
         reachable.add("setting")
     if context.named_setting_reachable:
         reachable.add("named_setting")
@@ -398,12 +406,36 @@ def _advice_case(context: CaseContext) -> AdviceCase:
     )
 
 
+def sharing_held(context: CaseContext) -> bool:
+    """The family said no to sharing their request at intake and no coordinator has yet
+    recorded what the council may share with advisers (Regs 6(2))."""
+    return context.family_agreed_to_share is False and context.share_decision is None
+
+
 def _advice_to_request(facts: CaseFacts, context: CaseContext, today: date) -> list[AdviceToRequest]:
     """The advice this case needs that has not been sought (Regs 6(1)), per case: see
     domain/advice_plan.py. A key already on the case (requested, or recorded under Regs
-    6(4) as existing advice agreed sufficient) is never sought again."""
+    6(4) as existing advice agreed sufficient) is never sought again.
+
+    When the family did not consent at intake to their request being shared, only their
+    own advice (Regs 6(1)(a)) is sought until a coordinator records what may be shared.
+    Why hold the requests rather than send them bare: Regs 6(2) says the council "must
+    provide the person from whom advice is being sought with copies of (or, if
+    appropriate, extracts from)" the family's representations, so a request is not
+    complete without some of the family's words, and which words is what the family said
+    no to. Every such request also names the child to a body the family may not expect
+    (the professionals they listed, the EP service). A family who ticked "no" expects to
+    be asked first; the council owes it to them to ask before it shares, and it can: the
+    decision is wanted only once the council decides to assess (Regs 5(1), up to 6 weeks
+    after receipt), and the coordinator is asked for it from the day the request arrives.
+    What still goes regardless: the Regs 4(2) notices that an assessment is being
+    considered, and the Regs 5(2) / 10 notices of the council's decisions, which the law
+    requires and which carry only the child's identity and the council's own words, never
+    the request's text. The statutory clock is not paused: a delay here is the council's,
+    and the advisers' 6 weeks (Regs 8(1)) run from the day each is actually asked."""
     asked = {advice.key for advice in facts.advice}
     agreed = {item.key: item for item in context.agreed_sufficient}
+    held = sharing_held(context)
     # Regs 6(4) covers (1)(b) to (h): the family's own advice is always sought.
     return [
         AdviceToRequest(
@@ -416,14 +448,15 @@ def _advice_to_request(facts: CaseFacts, context: CaseContext, today: date) -> l
             existing=agreed.get(item.key) if item.role in EXISTING_ADVICE_ROLES else None,
         )
         for item in advice_plan(_advice_case(context), on=today).items
-        if item.key not in asked
+        if item.key not in asked and not (held and item.role is not ContributorRole.PARENT_OR_YOUNG_PERSON)
     ]
 
 
 def _waiting_for(
     facts: CaseFacts, timeline: Timeline, context: CaseContext, stage: CaseStage, today: date
 ) -> tuple[str, ...]:
-    waits = []
+    # The coordinator's own tasks first: the run's state message names the first wait.
+    waits = _coordinator_tasks(facts, context)
     if stage is CaseStage.CONSIDERING:
         due = timeline.limit("decision_to_assess").due_on
         waits.append(f"the panel's decision whether to assess (due {due})")
@@ -450,6 +483,43 @@ def _waiting_for(
     return tuple(waits)
 
 
+# Limits run from the date the council received the request (Regs 5(1): 6 weeks; Regs
+# 13(2): 20 weeks). A form that arrives saying it was received more than this long ago is
+# shown to the coordinator to confirm: it opens normally, its limits from the date given.
+OLD_RECEIPT_DAYS = 28
+
+
+def received_long_before(received_on: date, arrived_on: date) -> bool:
+    """The date of receipt is more than 4 weeks before the request reached the system."""
+    return (arrived_on - received_on).days > OLD_RECEIPT_DAYS
+
+
+def _coordinator_tasks(facts: CaseFacts, context: CaseContext) -> list[str]:
+    """What only a coordinator can settle, in words without personal data (they reach the
+    run's state message and its timeline artifact). None pauses the statutory clock."""
+    tasks = []
+    if context.received_on_to_confirm is not None:
+        weeks = (context.received_on_to_confirm - facts.received_on).days // 7
+        tasks.append(
+            f"the coordinator to confirm the date of receipt ({facts.received_on}, {weeks} weeks before the "
+            f"request arrived on {context.received_on_to_confirm}): every limit runs from it (Regs 5(1), "
+            "13(2)); `ehcp confirm-received`"
+        )
+    if context.setting_to_confirm:
+        tasks.append(
+            "the coordinator to confirm the setting's address (it is not in the council's directory of "
+            "settings): nothing goes to the setting, and its educational advice (Regs 6(1)(b)) waits, until "
+            "then; the clock runs; `ehcp advice setting-address`"
+        )
+    if sharing_held(context):
+        tasks.append(
+            "the coordinator to record what of the family's request advisers may be sent (they did not "
+            "consent at intake; Regs 6(2)): no one but the family is asked for advice until then; the clock "
+            "runs; `ehcp advice share`"
+        )
+    return tasks
+
+
 # What each role's advice is called where the coordinator reads what a case waits for.
 # Roles and keys only: these lines reach the run's timeline artifact in Prefect.
 _ADVICE_WORDS = {
@@ -466,8 +536,9 @@ _ADVICE_WORDS = {
 
 def _advice_awaited(facts: CaseFacts, timeline: Timeline, context: CaseContext, today: date) -> list[str]:
     """Advice still owed (not received, not existing advice agreed sufficient under Regs
-    6(4), not gone ahead without), advice the law requires that nobody has been asked for,
-    and whether the family's representations may go to the advisers (Regs 6(2))."""
+    6(4), not gone ahead without), and advice the law requires that nobody has been asked
+    for. (Whether the family's representations may go to advisers, Regs 6(2), is one of
+    the coordinator's tasks: `_coordinator_tasks`.)"""
     case = _advice_case(context)
     teachers = qualified_teachers(
         hearing_impairment=case.hearing_impairment, vision_impairment=case.vision_impairment
@@ -489,17 +560,11 @@ def _advice_awaited(facts: CaseFacts, timeline: Timeline, context: CaseContext, 
         # Resolved once a coordinator has asked someone under that head.
         if note.startswith("educational") and ContributorRole.EDUCATIONAL in roles:
             continue
+        if note.startswith("educational") and context.setting_to_confirm:
+            continue  # the coordinator's task to confirm the setting's address says it
         if note.startswith("preparation") and ContributorRole.PREPARATION_FOR_ADULTHOOD in roles:
             continue
         waits.append(f"the coordinator to arrange {note}")
-    if context.family_agreed_to_share is False and any(
-        advice.role is not ContributorRole.PARENT_OR_YOUNG_PERSON for advice in outstanding
-    ):
-        waits.append(
-            "the coordinator to agree with the family what of their request goes to the advisers: "
-            "they did not consent at intake, but Regs 6(2) says advisers must be given copies of, or "
-            "extracts from, the family's representations and evidence"
-        )
     return waits
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 PREFIX = "whsec_"
+# A webhook id is kept (the submission row) and logged: visible ASCII only, no spaces.
+WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 class SignatureError(ValueError):
@@ -57,6 +60,8 @@ def verify(
         raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature header")
     if len(webhook_id) > 200:
         raise SignatureError("webhook-id too long")
+    if not WEBHOOK_ID.fullmatch(webhook_id):
+        raise SignatureError("webhook-id is not printable ASCII")
     try:
         sent_at = int(timestamp)
     except ValueError:

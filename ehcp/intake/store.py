@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -97,6 +98,9 @@ def _as_case(request: IntakeRequestV1) -> CaseOpen:
             received_on=request.received_on,
             request_source=request.requester.kind,
             setting_name=setting.name if setting else None,
+            # The council's directory of settings gives the setting's address by its URN;
+            # the form's email is used only if it is the directory's own (crud.open_case).
+            setting_urn=setting.urn if setting else None,
             setting_email=setting.email if setting else None,
             setting_calendar=setting.term_calendar if setting else None,
             child=request.as_child(),
@@ -107,5 +111,5 @@ def _as_case(request: IntakeRequestV1) -> CaseOpen:
             interpreter_needed=request.contact_preferences.interpreter_needed,
             accessibility_needs=request.contact_preferences.accessibility_needs,
         )
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        raise InvalidInput.one("", str(error)) from error
+    except ValidationError as error:  # named by field; pydantic's own text quotes values
+        raise InvalidInput.from_validation(error) from None

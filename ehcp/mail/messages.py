@@ -83,6 +83,9 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
     if kind == "notice":
         party = council.considering_notice[which]
         return Address(party.email, party.organisation, f"notice:{which}")
+    if kind == "setting" and not case.setting_address_confirmed:
+        # Not the council directory's address, nor a coordinator's: nothing goes to it.
+        return None
     if kind == "setting" and case.setting_email:
         return Address(case.setting_email, case.setting_name or "the school or setting", "setting")
     if kind == "setting" and case.setting_name:

@@ -13,6 +13,9 @@ from datetime import date
 from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "ehcp.portal.advice"
+# Row ids are 32-bit integers in PostgreSQL; a larger id in a token names no row (and would
+# overflow the query), so it is refused like a forged link.
+MAX_ID = 2**31 - 1
 
 
 class TokenError(ValueError):
@@ -37,9 +40,11 @@ def read_token(token: str, *, today: date, secret: str) -> int:
     """The advice request id the token opens; raises TokenInvalid or TokenExpired."""
     try:
         payload = URLSafeSerializer(secret, salt=SALT).loads(token)
-        advice_request_id, expires_on = int(payload["a"]), date.fromisoformat(payload["e"])
+        advice_request_id, expires_on = payload["a"], date.fromisoformat(payload["e"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise TokenInvalid() from None
+    if type(advice_request_id) is not int or not 1 <= advice_request_id <= MAX_ID:
+        raise TokenInvalid()
     if today > expires_on:
         raise TokenExpired()
     return advice_request_id

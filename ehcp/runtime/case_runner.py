@@ -202,8 +202,14 @@ def _context(session: Session, case: Case, council: Council, today: date) -> Cas
     return CaseContext(
         ref=case.ref,
         family=_family_recipients(case, family, today),
-        # The setting is written to by post when it has no email address.
-        has_setting=case.setting_email is not None or case.setting_name is not None,
+        # The setting is written to by post when it has no email address; not at all while
+        # its address waits for a coordinator (it did not come from the council's directory).
+        has_setting=(case.setting_email is not None or case.setting_name is not None)
+        and case.setting_address_confirmed,
+        setting_to_confirm=case.setting_name is not None and not case.setting_address_confirmed,
+        received_on_to_confirm=None
+        if case.received_on_confirmed
+        else timesource.london_date(case.created_at),
         notice_parties=tuple(sorted(council.considering_notice)),
         advisers=tuple(council.advisers),
         named_setting=case.named_setting,
@@ -216,6 +222,7 @@ def _context(session: Session, case: Case, council: Council, today: date) -> Cas
         advice_case=crud.advice_case_of(session, case=case, council=council),
         agreed_sufficient=crud.agreed_sufficient(session, case=case),
         family_agreed_to_share=crud.family_agreed_to_share(session, case=case),
+        share_decision=crud.share_decision(case),
     )
 
 
@@ -264,6 +271,8 @@ def _adviser_contact(
         contact = _primary_family(session, case) or next(iter(contacts), None)
         return "Family", contact.full_name if contact else None, contact.email if contact else None
     if advice.key == SETTING_ADVICE_KEY:
+        # The directory's address or a coordinator's (crud.open_case, confirm_setting_address):
+        # the planner does not ask the setting before its address is confirmed.
         return case.setting_name or "Current setting", None, case.setting_email
     service = council.advisers.get(advice.role)
     if service is not None and advice.key == adviser_key(advice.role):

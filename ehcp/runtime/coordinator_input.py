@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from ehcp.council.config import Council
@@ -25,7 +25,9 @@ from ehcp.db.models import Case
 from ehcp.db.unit_of_work import unit_of_work
 from ehcp.domain.facts import SettingType
 from ehcp.domain.grounds import ExceptionGround
-from ehcp.errors import InvalidInput
+from ehcp.errors import FieldError, InvalidInput
+from ehcp.limits import EMAIL, KEY, LIMIT_KEY, NAME
+from ehcp.safe_text import SafeTextModel
 from ehcp.text import words
 from ehcp.timesource import london_date
 
@@ -33,8 +35,11 @@ ACTOR = "coordinator:prefect-ui"
 ALREADY_APPLIED = "already applied"
 
 
-class CoordinatorEntry(BaseModel):
-    """What a resume form can carry, whichever stage's form it was. Empty: look again."""
+class CoordinatorEntry(SafeTextModel):
+    """What a resume form can carry, whichever stage's form it was. Empty: look again.
+    Its text is bounded and free of control, invisible and text-direction characters;
+    `refused` carries why a form's entry could not become one (`entry_from`), and
+    applying it records that refusal and nothing else."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,20 +47,28 @@ class CoordinatorEntry(BaseModel):
     decided_on: date | None = None
     serve_draft: bool = False
     serve_again: bool = False
-    requested_school: str | None = Field(default=None, max_length=200)
+    requested_school: str | None = Field(default=None, max_length=NAME)
     meeting_requested_on: date | None = None
     meeting_held_on: date | None = None
-    named_setting: str | None = Field(default=None, max_length=200)
+    named_setting: str | None = Field(default=None, max_length=NAME)
     setting_type: SettingType | None = None
-    setting_email: str | None = Field(default=None, max_length=320)  # checked by the store
-    advice_gap_key: str | None = Field(default=None, max_length=60)
-    advice_gap_reason: str | None = Field(default=None, max_length=60)
+    setting_email: str | None = Field(default=None, max_length=EMAIL)  # checked by the store
+    advice_gap_key: str | None = Field(default=None, max_length=KEY)
+    advice_gap_reason: str | None = Field(default=None, max_length=KEY)
     exception_ground: ExceptionGround | None = None
-    exception_limit: str | None = Field(default=None, max_length=80)
+    exception_limit: str | None = Field(default=None, max_length=LIMIT_KEY)
     exception_from: date | None = None
     exception_to: date | None = None
     finalise_on: date | None = None
     withdrawn_on: date | None = None
+    refused: tuple[tuple[str, str], ...] = ()  # (field, what is wrong), never the value
+
+    @classmethod
+    def refusing(cls, error: ValidationError) -> CoordinatorEntry:
+        """The entry for a form whose values no entry may hold: applying it records why."""
+        return cls(
+            refused=tuple((item.field, item.message) for item in InvalidInput.from_validation(error).errors)
+        )
 
 
 def apply(
@@ -73,6 +86,8 @@ def apply(
             case = crud.require_case(session, ref=ref)
             if not runs.advance_wait(session, case=case, from_number=wait_number):
                 return ALREADY_APPLIED
+            if entry.refused:
+                raise InvalidInput([FieldError(field, message) for field, message in entry.refused])
             return _record(session, case, entry, council, now)
     except InvalidInput as refused:
         return _refuse(session, ref=ref, wait_number=wait_number, refused=refused, now=now)

@@ -16,6 +16,7 @@ from prefect.client.schemas.objects import StateType
 from sqlmodel import Session
 
 from ehcp.db import runs
+from ehcp.portal.uploads import remove_stale_uploads
 from ehcp.runtime import orchestration
 from ehcp.runtime.signals import Wake
 
@@ -44,6 +45,7 @@ def sweep(
     started. A run "Running" since before then has no process left, however recently it
     entered that state. Without it, only the wall-clock `stale_after_seconds` tells."""
     report = SweepReport()
+    remove_stale_uploads(now=now)  # portal uploads parked over a day and never sent
     for case in runs.cases_to_wake(session, now=now, limit=limit):
         if case.flow_run_id is None:
             runs.attach_run(session, case=case, flow_run_id=orchestration.start_run(case.ref))

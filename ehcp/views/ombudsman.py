@@ -15,10 +15,10 @@ The child is named only by the case reference: the Ombudsman's own case file lin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -48,21 +48,37 @@ OUTCOME_WORDS = {
 
 
 class _Event(Protocol):
-    kind: str
-    occurred_on: date
-    recorded_at: datetime
-    actor: str
-    summary: str
-    detail: dict | None
+    """What the pack reads of a chronology entry (ehcp.db.models.CaseEvent); read-only."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def occurred_on(self) -> date: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def detail(self) -> Mapping[str, Any] | None: ...
 
 
 class _Message(Protocol):
-    purpose: str
-    recipient_role: str
-    channel: str
-    state: str
-    sent_at: datetime | None
-    posted_on: date | None
+    """What the pack reads of an outbox row (ehcp.db.models.OutboundMessage); read-only."""
+
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def recipient_role(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def posted_on(self) -> date | None: ...
 
 
 @dataclass(frozen=True)

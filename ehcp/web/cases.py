@@ -20,7 +20,9 @@ from ehcp.db.inputs import AdviceAdd, ConsultationIn, DecisionIn, ExceptionIn, E
 from ehcp.domain.facts import SettingType
 from ehcp.domain.grounds import ExceptionGround
 from ehcp.errors import InvalidInput
+from ehcp.limits import EMAIL, KEY, LIMIT_KEY, SECTION_CODE, FreeText, Name
 from ehcp.runtime.signals import wake_case
+from ehcp.safe_text import SafeTextModel
 from ehcp.views.timeline import CaseDetails, timeline_document
 from ehcp.web.deps import CallerDep, CouncilDep, SessionDep
 
@@ -33,66 +35,63 @@ class Recorded(BaseModel):
     version: int
 
 
-class AdviceReceived(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(SafeTextModel):
+    """A request body: unknown fields refused, every text bounded and free of control,
+    invisible and text-direction characters (ehcp.safe_text)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AdviceReceived(_Body):
     received_on: date
     # The advice's text by plan section code (e.g. {"C": "...", "G": "..."}), if typed up.
-    sections: dict[str, Annotated[str, Field(max_length=20_000)]] | None = None
+    sections: dict[Annotated[str, Field(min_length=1, max_length=SECTION_CODE)], FreeText] | None = None
 
 
-class DraftServed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DraftServed(_Body):
     # Today if given: a draft is served the day it is sent (its 15 days run from delivery).
     served_on: date | None = None
 
 
-class NamedSetting(BaseModel):
+class NamedSetting(_Body):
     """Section I (s.40(2)): the institution and its type, or the type alone."""
 
-    model_config = ConfigDict(extra="forbid")
     setting_type: SettingType
-    setting_name: str | None = Field(default=None, min_length=1, max_length=200)
+    setting_name: Name | None = None
     # Where the final plan's copy goes if the institution was not consulted by email.
-    setting_email: str | None = Field(default=None, max_length=320)
+    setting_email: str | None = Field(default=None, max_length=EMAIL)
 
 
-class Finalise(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Finalise(_Body):
     on: date
 
 
-class RequestedSchool(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    school: str = Field(min_length=1, max_length=200)
+class RequestedSchool(_Body):
+    school: Name
     on: date
 
 
-class Meeting(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Meeting(_Body):
     requested_on: date | None = None
     held_on: date | None = None
 
 
-class AdviceGap(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=60)  # a finalising.ADVICE_GAP_REASONS code, checked by the store
+class AdviceGap(_Body):
+    reason: str = Field(max_length=KEY)  # a finalising.ADVICE_GAP_REASONS code, checked by the store
 
 
-class ExceptionEnd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExceptionEnd(_Body):
     ground: ExceptionGround
-    limit_key: str = Field(max_length=80)
+    limit_key: str = Field(max_length=LIMIT_KEY)
     ends_on: date
 
 
-class ConsultationAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConsultationAnswer(_Body):
     answered_on: date
     outcome: Literal["agreed", "declined"]
 
 
-class Withdrawal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Withdrawal(_Body):
     withdrawn_on: date
 
 

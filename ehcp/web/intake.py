@@ -2,8 +2,9 @@
 
 Order of checks, each answering before the next is tried: size (413), content
 type (415), Standard Webhooks signature and timestamp (401), payload (422,
-naming every field at fault). A rejected call writes nothing but one security
-log line, which carries the reason and the webhook id, never the payload.
+naming every field at fault, never echoing a value). A rejected call writes
+nothing but one security log line, which carries the reason and the webhook id
+(truncated, quoted and escaped: a header cannot add a line), never the payload.
 The case is committed before the answer; starting its Prefect run comes after
 and may fail (Prefect down) without losing anything: the sweep starts runs for
 cases that have none.
@@ -11,6 +12,7 @@ cases that have none.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -27,6 +29,7 @@ from ehcp.intake.schema import IntakeRequestV1
 from ehcp.intake.signature import SignatureError, verify
 from ehcp.runtime.signals import wake_case
 from ehcp.web.deps import council, settings
+from ehcp.web.validation_errors import problems
 
 router = APIRouter(tags=["intake"])
 security_log = logging.getLogger("ehcp.security")
@@ -68,7 +71,7 @@ REQUEST_BODY = {
 )
 async def receive_intake(request: Request, background: BackgroundTasks) -> JSONResponse:
     current = settings()
-    webhook_id = request.headers.get("webhook-id", "-")[:200]
+    webhook_id = request.headers.get("webhook-id", "-")[:LOGGED_ID_LENGTH]
 
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > current.intake_max_bytes:
@@ -95,19 +98,22 @@ async def receive_intake(request: Request, background: BackgroundTasks) -> JSONR
         return _reject(401, str(refused), webhook_id, request)
 
     try:
-        payload = IntakeRequestV1.model_validate_json(bytes(body))
+        # From JSON, strictly: ISO text for days, JSON booleans for flags. "Today" is the
+        # project's clock, as the case store's own checks read it.
+        payload = IntakeRequestV1.model_validate_json(bytes(body), context={"today": timesource.today()})
     except ValidationError as invalid:
-        detail = [
-            {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
-            for item in invalid.errors(include_url=False, include_input=False)
-        ]
+        detail = problems(invalid.errors(include_url=False), prefix=("body",))
         return _reject(422, f"{len(detail)} invalid field(s)", webhook_id, request, detail=detail)
 
     try:
         received = await run_in_threadpool(_store, webhook_id, payload)
     except InvalidInput as refused:
         detail = [
-            {"loc": ["body", *_path(error.field)], "msg": error.message, "type": "value_error"}
+            {
+                "loc": ["body", *_path(error.field)],
+                "msg": _store_message(error.field, error.message),
+                "type": "value_error",
+            }
             for error in refused.errors
         ]
         return _reject(422, "refused by the case store", webhook_id, request, detail=detail)
@@ -115,7 +121,12 @@ async def receive_intake(request: Request, background: BackgroundTasks) -> JSONR
     if received.created:
         background.add_task(wake_case, received.case_ref)  # starts its run
     code = status.HTTP_202_ACCEPTED if received.created else status.HTTP_200_OK
-    security_log.info("intake accepted: status=%s webhook_id=%s case=%s", code, webhook_id, received.case_ref)
+    security_log.info(
+        "intake accepted: status=%s webhook_id=%s case=%s",
+        code,
+        _quoted(webhook_id),
+        _quoted(received.case_ref),
+    )
     return JSONResponse(
         status_code=code,
         content=Accepted(
@@ -142,10 +153,30 @@ def _path(field: str) -> tuple[str, ...]:
     return FIELD_IN_PAYLOAD.get(field, (field,) if field else ())
 
 
+def _store_message(field: str, message: str) -> str:
+    """A refusal the store made of the whole request (no field) may be pydantic's own text,
+    which quotes values: say only that it was refused. The schema's limits are the
+    store's (ehcp.limits), so this is not expected."""
+    return message if field else "refused by the case store"
+
+
+# The security log holds one line per delivery: every field is a JSON string (quoted, its
+# control and non-ASCII characters escaped) and the id is cut to this length first.
+LOGGED_ID_LENGTH = 200
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value[:LOGGED_ID_LENGTH])
+
+
 def _reject(code: int, reason: str, webhook_id: str, request: Request, detail: Any = None) -> JSONResponse:
     client = request.client.host if request.client else "-"
     security_log.warning(
-        "intake rejected: status=%s reason=%s webhook_id=%s client=%s", code, reason, webhook_id, client
+        "intake rejected: status=%s reason=%s webhook_id=%s client=%s",
+        code,
+        _quoted(reason),
+        _quoted(webhook_id),
+        _quoted(client),
     )
     return JSONResponse(status_code=code, content={"detail": detail if detail is not None else reason})
 

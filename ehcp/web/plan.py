@@ -29,8 +29,9 @@ from ehcp.db.personal_budget import (
 from ehcp.db.plan_versions import plan_versions, upload_plan_version
 from ehcp.documents.family_safe import PersonalBudgetView
 from ehcp.documents.plan_reading import MAX_FILE_BYTES
-from ehcp.errors import InvalidInput
+from ehcp.errors import FieldError, InvalidInput
 from ehcp.runtime.signals import wake_case
+from ehcp.safe_text import unsafe_character
 from ehcp.web.cases import _case_or_404
 from ehcp.web.deps import CallerDep, SessionDep, settings
 
@@ -100,6 +101,14 @@ def record_budget(
     a refusal without reasons, a day in the future) answer 422 naming the field; nothing is
     written. It changes no time limit, so the case's run is not woken."""
     case = _case_or_404(session, ref)
+    unsafe = [
+        FieldError(name, problem)
+        for name in ("covers", "reasons")
+        if (text := getattr(body, name)) is not None
+        and (problem := unsafe_character(text, multiline=True)) is not None
+    ]
+    if unsafe:  # family-facing prose: no control, invisible or text-direction characters
+        raise _unprocessable(InvalidInput(unsafe))
     try:
         budget = validated(**body.model_dump())
         record_personal_budget(session, case=case, budget=budget, now=timesource.now(), actor=caller)

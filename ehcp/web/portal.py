@@ -11,8 +11,8 @@ the URL holds the token.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,18 +20,22 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
-from starlette.datastructures import UploadFile  # what request.form() gives (not fastapi's subclass)
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, UploadFile  # what request.form() gives
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ehcp import timesource
-from ehcp.council.config import Council
+from ehcp.council.config import Council, cached_council
 from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, Child
 from ehcp.domain.advice_sections import sections_for
-from ehcp.portal import tokens
+from ehcp.errors import InvalidInput
+from ehcp.portal import tokens, uploads
 from ehcp.portal.submit import AlreadyReceived, record_submission
-from ehcp.portal.uploads import CheckedFile, UploadRefused, check_upload
+from ehcp.portal.uploads import UploadRefused, check_upload
 from ehcp.runtime.signals import wake_case
-from ehcp.settings import Settings
+from ehcp.safe_text import unsafe_character
+from ehcp.settings import Settings, get_settings
 from ehcp.text import words
 from ehcp.web.deps import council, session, settings
 from ehcp.web.pages import pages
@@ -39,6 +43,10 @@ from ehcp.web.pages import pages
 router = APIRouter(prefix="/portal", include_in_schema=False)
 security = logging.getLogger("ehcp.security")
 MAX_SECTION_CHARACTERS = 20_000
+# A form's body may exceed the upload limit by this much: the typed sections (up to
+# 20,000 characters each, several bytes a character once encoded, or signed in the
+# draft) and the multipart framing.
+FORM_ALLOWANCE = 2 * 1024 * 1024
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
 
@@ -115,7 +123,7 @@ class Portal:
             "sections": sections_for(self.advice.role),
             "send_team_email": self.council.send_team.email,
             "action": f"/portal/advice/{self.token}",
-            "max_mb": self.settings.portal_max_upload_bytes // (1024 * 1024),
+            "max_size": uploads.size_in_words(self.settings.portal_max_upload_bytes),
         }
 
     # -- the draft between "Continue" and "Send" --------------------------------
@@ -127,15 +135,37 @@ class Portal:
         return self._signer().dumps({"a": self.advice.id, "sections": sections, "file": file})
 
     def read_draft(self, value: str) -> dict[str, Any] | None:
+        """The draft `sign_draft` made for this request, or None. Its shape is checked
+        again, though signed: section codes must be this contributor's, texts strings
+        within the limit, and a file's parked id the random form `park` gives."""
         try:
             draft = self._signer().loads(value)
         except BadSignature:
             return None
-        return draft if draft.get("a") == self.advice.id else None
+        if not isinstance(draft, dict) or set(draft) != {"a", "sections", "file"}:
+            return None
+        if draft["a"] != self.advice.id:
+            return None
+        sections, file = draft.get("sections"), draft.get("file")
+        allowed = {section.code for section in sections_for(self.advice.role)}
+        if not isinstance(sections, dict) or not set(sections) <= allowed:
+            return None
+        if not all(
+            isinstance(text, str) and len(text) <= MAX_SECTION_CHARACTERS for text in sections.values()
+        ):
+            return None
+        if file is not None:
+            if not isinstance(file, dict):
+                return None
+            try:
+                uploads.parked_path(self.pending, file.get("id"))
+            except UploadRefused:
+                return None
+        return {"sections": sections, "file": file}
 
     @property
     def pending(self) -> Path:
-        return self.settings.var_dir / "uploads" / "pending"
+        return uploads.pending_dir(self.settings.var_dir)
 
 
 PortalDep = Annotated[Portal, Depends()]
@@ -154,25 +184,29 @@ async def check_answers(portal: PortalDep) -> HTMLResponse:
         return portal.refusal
     form = await portal.request.form(max_files=1, max_fields=20)
     about = portal.about()
-    values = {section.code: str(form.get(f"section-{section.code}", "")) for section in about["sections"]}
+    values = {section.code: _text(form.get(f"section-{section.code}")) for section in about["sections"]}
     errors: dict[str, str] = {}
     for code, text in values.items():
         if len(text) > MAX_SECTION_CHARACTERS:
             errors[f"section-{code}"] = (
                 f"Section {code} must be {MAX_SECTION_CHARACTERS:,} characters or fewer"
             )
+        elif (problem := unsafe_character(text, multiline=True)) is not None:
+            # Pasted text can carry invisible or direction-changing characters that would
+            # show the plan's reader something other than what is stored.
+            errors[f"section-{code}"] = f"Section {code} {problem}: remove it and try again"
     upload = form.get("advice-file")
     file_info = None
     if isinstance(upload, UploadFile) and upload.filename:
         content = await upload.read(portal.settings.portal_max_upload_bytes + 1)
-        try:
-            checked = check_upload(
-                upload.filename, content, max_bytes=portal.settings.portal_max_upload_bytes
+        try:  # opening a PDF or inflating a Word document takes CPU: not on the event loop
+            checked = await run_in_threadpool(
+                check_upload, upload.filename, content, max_bytes=portal.settings.portal_max_upload_bytes
             )
         except UploadRefused as refused:
             errors["advice-file"] = str(refused)
         else:
-            file_info = _park(portal, checked)
+            file_info = uploads.park(portal.pending, checked, now=timesource.now())
     if not errors and not any(text.strip() for text in values.values()) and file_info is None:
         first = about["sections"][0].code
         errors[f"section-{first}"] = "Enter your advice in at least one section, or upload a file"
@@ -189,14 +223,25 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
     form = await portal.request.form(max_files=0, max_fields=5)
     draft = portal.read_draft(str(form.get("draft", "")))
     if draft is None:
-        security.warning("portal confirmation refused: bad draft signature")
-        return portal.page(
-            "portal/problem.html",
-            400,
-            title="Sorry, there is a problem",
-            reason="Your answers could not be read. Go back to the link in the email and start again.",
-        )
-    file = _unpark(portal, draft["file"]) if draft["file"] else None
+        security.warning("portal confirmation refused: bad or malformed draft")
+        return _unreadable(portal)
+    file = None
+    if draft["file"] is not None:
+        try:
+            file = await run_in_threadpool(
+                uploads.unpark,
+                portal.pending,
+                draft["file"],
+                max_bytes=portal.settings.portal_max_upload_bytes,
+            )
+        except UploadRefused:
+            return portal.page(
+                "portal/problem.html",
+                400,
+                title="Sorry, there is a problem",
+                reason="The document you uploaded is no longer available (uploads are kept for a day). "
+                "Go back to the link in the email and upload it again.",
+            )
     try:
         record_submission(
             portal.db,
@@ -211,22 +256,112 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
         )
     except AlreadyReceived:
         portal.db.refresh(portal.advice)
+        _discard(portal, draft)
         return portal.already()
+    except InvalidInput:
+        security.warning("portal confirmation refused: the draft's answers were not accepted")
+        return _unreadable(portal)
+    _discard(portal, draft)
     case = crud.case_by_id(portal.db, case_id=portal.advice.case_id)
     portal.background.add_task(wake_case, case.ref)
     return portal.page("portal/done.html", case_ref=case.ref, role=words(portal.advice.role))
 
 
-def _park(portal: Portal, checked: CheckedFile) -> dict[str, Any]:
-    """Keep an upload between the check-your-answers page and "Send" (named by a random id)."""
-    portal.pending.mkdir(parents=True, exist_ok=True)
-    parked = uuid.uuid4().hex
-    (portal.pending / parked).write_bytes(checked.content)
-    return {"id": parked, "name": checked.name, "type": checked.media_type, "bytes": len(checked.content)}
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
-def _unpark(portal: Portal, info: dict[str, Any]) -> CheckedFile | None:
-    path = portal.pending / info["id"]
-    if not path.is_file():
-        return None
-    return CheckedFile(name=info["name"], media_type=info["type"], content=path.read_bytes())
+def _unreadable(portal: Portal) -> HTMLResponse:
+    return portal.page(
+        "portal/problem.html",
+        400,
+        title="Sorry, there is a problem",
+        reason="Your answers could not be read. Go back to the link in the email and start again.",
+    )
+
+
+def _discard(portal: Portal, draft: dict[str, Any]) -> None:
+    """The parked copy of a sent (or already received) file is not kept."""
+    if draft["file"] is not None:
+        uploads.discard(portal.pending, draft["file"].get("id"))
+
+
+# -- the body limit: refused before it is read -------------------------------------
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class PortalBodyLimit:
+    """ASGI middleware: a POST to the portal whose body is over the upload limit (plus
+    FORM_ALLOWANCE) is answered 413 before the form is parsed. A declared Content-Length
+    over it is refused at once, reading nothing; a chunked body is counted as it arrives
+    and refused the moment it passes the limit, so at most the limit reaches the disk."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or not scope["path"].startswith(router.prefix + "/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        current = get_settings()
+        limit = current.portal_max_upload_bytes + FORM_ALLOWANCE
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(current, scope, send)
+            return
+        received = 0
+        started = refused = False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not refused:
+                    # Answered here, before the app sees more: whatever the app (or a
+                    # middleware inside this one) makes of the exception is dropped.
+                    refused = True
+                    if not started:
+                        await _too_large(current, scope, send)
+                    raise _BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):  # already answered 413
+            await self.app(scope, counted, watched)
+
+
+async def _too_large(current: Settings, scope: Scope, send: Send) -> None:
+    security.warning("portal upload refused: body over the size limit")
+    limit = uploads.size_in_words(current.portal_max_upload_bytes)
+    values = {
+        "title": "The selected file is too large",
+        "reason": f"The selected file must be smaller than {limit}. Go back, choose a smaller file "
+        "(or save it as a PDF) and send it again.",
+    }
+    try:
+        html = pages.get_template("portal/problem.html").render(
+            council=cached_council(current.council_dir).name, **values
+        )
+    except Exception:  # the council's configuration is not this answer's business
+        html = f"<!DOCTYPE html><title>{values['title']}</title><p>{values['reason']}</p>"
+    # Connection: close, so the server stops reading the rest of the body.
+    response = HTMLResponse(html, status_code=413, headers={**HEADERS, "Connection": "close"})
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

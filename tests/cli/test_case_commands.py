@@ -13,6 +13,7 @@ from ehcp.db import crud
 from ehcp.db.engine import session_for
 from ehcp.settings import get_settings
 from tests.db.factories import open_case, request_advice
+from tests.portal.conftest import PDF
 from tests.support.postgres import free_port
 
 runner = CliRunner()
@@ -106,7 +107,7 @@ def test_advice_received_by_post_is_kept_with_its_document_and_section_text(engi
 
     _assessing(engine, council, ref)
     letter = tmp_path / "health-advice.pdf"
-    letter.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    letter.write_bytes(PDF)  # a real PDF: uploads are opened and checked (pypdf)
     result = runner.invoke(
         app,
         [
@@ -160,3 +161,18 @@ def test_advice_with_a_wrong_section_or_file_is_refused_and_nothing_is_kept(
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and named in result.output.replace("\n", " ")
     assert len(stored(engine, ref)[1]) == len(before)
+
+
+def test_the_ombudsman_pack_is_written_as_a_pdf(ref, tmp_path):
+    runner.invoke(app, ["decide", ref, "assess", "--on", "2026-02-10"])
+    out = tmp_path / "pack.pdf"
+    result = runner.invoke(app, ["chronology", ref, "--pdf", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert f"Wrote the Ombudsman pack of {ref}" in result.output
+
+
+def test_the_ombudsman_pack_into_a_missing_folder_is_refused_naming_the_option(ref, tmp_path):
+    result = runner.invoke(app, ["chronology", ref, "--pdf", str(tmp_path / "nowhere" / "pack.pdf")])
+    assert result.exit_code == 2
+    assert "--pdf" in result.output

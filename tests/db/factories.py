@@ -67,9 +67,25 @@ def case_open(received_on: date = date(2026, 1, 5), **changes) -> CaseOpen:
     return CaseOpen(**values)
 
 
-def open_case(session: Session, council: Council, *, now: datetime, actor: str = ACTOR, **changes) -> Case:
-    """A request received on 5 January 2026 unless `received_on=` says otherwise."""
-    return crud.open_case(session, request=case_open(**changes), council=council, now=now, actor=actor)
+def open_case(
+    session: Session,
+    council: Council,
+    *,
+    now: datetime,
+    actor: str = ACTOR,
+    entered_by_staff: bool = True,
+    **changes,
+) -> Case:
+    """A request received on 5 January 2026 unless `received_on=` says otherwise, typed in
+    by the council's staff (the setting's address is theirs) unless `entered_by_staff=False`."""
+    return crud.open_case(
+        session,
+        request=case_open(**changes),
+        council=council,
+        now=now,
+        actor=actor,
+        entered_by_staff=entered_by_staff,
+    )
 
 
 def decide(
@@ -385,6 +401,7 @@ def intake_request(received_on: date = date(2026, 1, 5), **changes):
         "current_setting": {
             "name": "Example Primary School",
             "kind": "school",
+            "urn": "100001",  # in the example council's directory of settings
             "email": "senco@example-primary.example.org",
             "term_calendar": "la-maintained",
         },

@@ -861,13 +861,12 @@ def test_year_9_with_no_preparation_for_adulthood_service_is_a_coordinator_matte
     assert not any("arrange preparation" in w for w in run(added, REQUESTED, ctx).waiting_for)
 
 
-def test_a_family_that_did_not_consent_to_sharing_is_a_visible_coordinator_matter_while_advice_is_sought():
+def test_a_family_that_did_not_consent_to_sharing_is_a_visible_coordinator_matter_until_decided():
+    from ehcp.domain.advice_plan import ShareDecision
+
     case = facts(decision_to_assess=ASSESS, advice=[advice("health")])
     assert not any("Regs 6(2)" in w for w in run(case, REQUESTED, context()).waiting_for)
     waits = run(case, REQUESTED, context(family_agreed_to_share=False)).waiting_for
     assert any("did not consent at intake" in w and "Regs 6(2)" in w for w in waits)
-    done = facts(decision_to_assess=ASSESS, advice=[advice("health", received_on=date(2026, 3, 2))])
-    assert not any(
-        "Regs 6(2)" in w
-        for w in run(done, date(2026, 3, 3), context(family_agreed_to_share=False)).waiting_for
-    )
+    decided = context(family_agreed_to_share=False, share_decision=ShareDecision.EXTRACTS_ONLY)
+    assert not any("Regs 6(2)" in w for w in run(case, REQUESTED, decided).waiting_for)

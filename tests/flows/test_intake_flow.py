@@ -24,12 +24,12 @@ def test_a_request_sent_while_prefect_is_down_is_kept_and_its_run_starts_when_pr
     raw = json.dumps(body).encode()
     webhook_id = f"msg_{uuid.uuid4().hex}"
     sent_at = datetime.now(UTC)
+    secret = get_settings().intake_secrets[0]  # the install's own, generated under var/ on first start
     headers = {
         "content-type": "application/json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        # The install's own secret, generated under its var/ on first start.
-        "webhook-signature": Webhook(get_settings().intake_secrets[0]).sign(webhook_id, sent_at, raw.decode()),
+        "webhook-signature": Webhook(secret).sign(webhook_id, sent_at, raw.decode()),
     }
     stack.kill("prefect-server")
     with served_app() as url:

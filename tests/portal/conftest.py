@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import httpx
 import pytest
+from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from ehcp.db.engine import session_for
@@ -23,7 +24,19 @@ from tests.support.web import served_app
 
 DECIDED = datetime.fromisoformat("2026-02-02T09:00:00+00:00")
 TODAY = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF (blank A4 pages): the portal opens every upload with pypdf."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = pdf_bytes()
 
 
 def docx_bytes() -> bytes:

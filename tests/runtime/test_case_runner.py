@@ -306,17 +306,31 @@ def test_without_the_familys_consent_letters_carry_none_of_their_request_and_the
         now=at(date(2026, 1, 5)),
         consent={"share_with_professionals": False, "information_is_true": True},
     )
+    from ehcp.domain.advice_plan import ShareDecision
+
     case = crud.require_case(session, ref="EHC-2026-000001")
     look(session, council, tmp_path, date(2026, 1, 5))
     decide(session, council, case, decision="assess", now=at(date(2026, 2, 10)))
     assessing = look(session, council, tmp_path, date(2026, 2, 10))
+    assert any("did not consent at intake" in wait for wait in assessing.waiting_for)
+    # Nobody but the family is asked until the coordinator decides what may be shared.
+    assert {row.key for row in session.exec(select(AdviceRequest))} == {"family"}
+    crud.record_share_decision(
+        session,
+        case=case,
+        decision=ShareDecision.EXTRACTS_ONLY,
+        spoke_on=None,
+        council=council,
+        now=at(date(2026, 2, 12)),
+        actor="coordinator:test",
+    )
+    decided = look(session, council, tmp_path, date(2026, 2, 12))
+    assert not any("did not consent at intake" in wait for wait in decided.waiting_for)
     text = _letter_text(session, tmp_path, "advice_request_letter:health")
     assert "Testreason" not in text and "Testneeds" not in text
     assert (
-        "will send you copies of, or extracts from, the family's representations and evidence separately"
-        in text
+        "extracts from the family's representations and evidence that we have agreed with the family" in text
     )
-    assert any("did not consent at intake" in wait for wait in assessing.waiting_for)
 
 
 def test_requests_made_after_the_familys_advice_arrives_carry_it(session, council, tmp_path):

@@ -114,3 +114,115 @@ def test_advice_typed_up_by_a_coordinator_is_kept_by_plan_section(api, ref, engi
         submission.sections == {"C": "Asthma; inhaler at school."}
         and submission.submitted_via == "coordinator"
     )
+
+
+# -- strict, bounded, safe input (issue 13) ----------------------------------------------
+
+
+def _refused(response, *, value: str) -> list[dict]:
+    assert response.status_code == 422, response.text
+    assert value not in response.text
+    for error in response.json()["detail"]:
+        assert set(error) == {"loc", "msg", "type"}  # no input, no ctx
+    return response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("reasons", "words"),
+    [
+        ("Zebedee needs\x00 more", "control character"),  # was a 500 on PostgreSQL
+        ("Zebedee needs \u202emore\u202c", "text-direction override"),
+        ("Zebedee needs more. " * 20_000, "at most 20000 characters"),  # 400 KB made a 136-page letter
+    ],
+)
+def test_decision_reasons_are_bounded_and_safe(api, ref, reasons, words):
+    response = api.post(
+        f"/api/cases/{ref}/decisions",
+        json={"kind": "assessment", "outcome": "assess", "decided_on": "2026-02-10", "reasons": reasons},
+    )
+    [error] = _refused(response, value="Zebedee")
+    assert error["loc"] == ["body", "reasons"] and words in error["msg"]
+    timeline = api.get(f"/api/cases/{ref}/timeline").json()
+    assert next(x for x in timeline["limits"] if x["key"] == "decision_to_assess")["done_on"] is None
+
+
+def test_reasons_over_several_paragraphs_are_kept(api, ref):
+    with timesource.frozen_at(NOW):
+        response = api.post(
+            f"/api/cases/{ref}/decisions",
+            json={
+                "kind": "assessment",
+                "outcome": "assess",
+                "decided_on": "2026-02-10",
+                "reasons": "First.\n\nSecond:\n\t- more",
+            },
+        )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "advice",
+            {"role": "other", "organisation": "Trust\u200b", "contact_name": "Zebedee"},
+            "organisation",
+        ),
+        (
+            "advice",
+            {"role": "other", "organisation": "Trust", "contact_name": "Zebedee evil.com"},
+            "contact_name",
+        ),
+        ("requested-school", {"school": "Zebedee\u2066 Academy", "on": "2026-02-10"}, "school"),
+        (
+            "named-setting",
+            {"setting_type": "special_school", "setting_name": "Zebedee\nForged"},
+            "setting_name",
+        ),
+        (
+            "advice/health/received",
+            {"received_on": "2026-02-10", "sections": {"Zebedee" * 3: "x"}},
+            "sections.[key]",
+        ),
+        (
+            "advice/health/received",
+            {"received_on": "2026-02-10", "sections": {"C": "Zebedee\x07"}},
+            "sections",
+        ),
+        (
+            "exceptions/end",
+            {"ground": "school_closure", "limit_key": "Zebedee\x00", "ends_on": "2026-02-10"},
+            "limit_key",
+        ),
+    ],
+)
+def test_case_api_bodies_refuse_unsafe_or_unbounded_text_naming_the_field(api, ref, path, body, field):
+    detail = _refused(api.post(f"/api/cases/{ref}/{path}", json=body), value="Zebedee")
+    assert [error["loc"] for error in detail] == [["body", *field.split(".")]]
+    # Refused for the text itself, before the case store looks at the case.
+    assert any(words in detail[0]["msg"] for words in ("contains", "web address", "at most")), detail
+
+
+def test_a_422_never_echoes_the_value(api, ref):
+    response = api.post(
+        f"/api/cases/{ref}/consultations",
+        json={
+            "key": "oak",
+            "setting_name": "Oak",
+            "contact_email": "zebedee.quartermaine@@x",
+            "sent_on": "x",
+        },
+    )
+    detail = _refused(response, value="quartermaine")
+    assert {tuple(error["loc"]) for error in detail} == {("body", "contact_email"), ("body", "sent_on")}
+
+
+def test_personal_budget_prose_refuses_unsafe_characters(api, ref):
+    budget = {"requested_on": "2026-02-10", "agreed": True, "decided_on": "2026-02-20"}
+    response = api.post(
+        f"/api/cases/{ref}/personal-budget", json={**budget, "covers": "Zebedee\u202e support"}
+    )
+    [error] = _refused(response, value="Zebedee")
+    assert error["loc"] == ["body", "covers"] and "text-direction override" in error["msg"]
+    response = api.post(f"/api/cases/{ref}/personal-budget", json={**budget, "covers": "Speech therapy"})
+    assert response.status_code == 200, response.text
