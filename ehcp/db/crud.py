@@ -208,14 +208,21 @@ def _sent_to_family(session: Session, *, case: Case) -> list[_Told]:
     ).all()
     out = []
     for row in rows:
-        if row.channel == Channel.POST and row.posted_on is not None:
-            day = deemed_delivered_on(row.posted_on)
-        elif row.sent_at is not None:
-            day = london_date(row.sent_at)
-        else:
-            continue
-        out.append(_Told(row.purpose, day, london_date(row.queued_at)))
+        day = reached_family_on(row)
+        if day is not None:
+            out.append(_Told(row.purpose, day, london_date(row.queued_at)))
     return out
+
+
+def reached_family_on(row: OutboundMessage) -> date | None:
+    """The day a sent letter or email reached its recipient: by email the London day it was
+    sent; by post the deemed day of delivery after the day it was marked posted
+    (Interpretation Act 1978 s.7). None while it has not gone."""
+    if row.channel == Channel.POST and row.posted_on is not None:
+        return deemed_delivered_on(row.posted_on)
+    if row.sent_at is not None:
+        return london_date(row.sent_at)
+    return None
 
 
 def _first_told(sent: list[_Told]) -> dict[str, date]:

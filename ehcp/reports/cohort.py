@@ -20,13 +20,11 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from ehcp.council.config import DirectorySetting
-from ehcp.db.crud import TELLS_THE_FAMILY
-from ehcp.db.models import Case, Channel, Decision, OutboundMessage, OutboxState, StatutoryException
+from ehcp.db.crud import TELLS_THE_FAMILY, reached_family_on
+from ehcp.db.models import Case, Decision, OutboundMessage, OutboxState, StatutoryException
 from ehcp.domain.facts import AssessmentOutcome, IssueOutcome, SettingType
-from ehcp.domain.postal import deemed_delivered_on
 from ehcp.domain.roles import RequestSource
 from ehcp.reports.kpi import Outcome, Placement, RequestRecord
-from ehcp.timesource import london_date
 
 # The limit a 20-week exception is recorded against (Regs 13(3); ehcp.domain.grounds).
 FINAL_PLAN_LIMIT = "final_plan"
@@ -89,7 +87,7 @@ def _id(case: Case) -> int:
 
 def _told(session: Session, end: date) -> dict[int, dict[str, date]]:
     """For each case, the day the family was first told of each decision and of the final
-    plan (crud._sent_to_family/_first_told, for every case at once)."""
+    plan (crud._sent_to_family/_first_told, for every case at once; the day by crud.reached_family_on)."""
     rows = session.exec(
         select(OutboundMessage)
         .join(Case, col(Case.id) == OutboundMessage.case_id)
@@ -102,11 +100,8 @@ def _told(session: Session, end: date) -> dict[int, dict[str, date]]:
     )
     told: dict[int, dict[str, date]] = defaultdict(dict)
     for row in rows:
-        if row.channel == Channel.POST and row.posted_on is not None:
-            day = deemed_delivered_on(row.posted_on)
-        elif row.sent_at is not None:
-            day = london_date(row.sent_at)
-        else:
+        day = reached_family_on(row)
+        if day is None:
             continue
         seen = told[row.case_id].get(row.purpose)
         told[row.case_id][row.purpose] = min(day, seen) if seen else day
