@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
 
 from ehcp.settings import get_settings
 
@@ -26,18 +27,23 @@ def record_failure(what: str, subject: str = "") -> str:
 
 
 def project_log() -> logging.Logger:
-    """The logger writing to this install's var/log/ehcp.log (re-pointed when the
-    settings name another var directory, as each test's do)."""
+    """The logger writing to this install's var/log/ehcp.log."""
     path = get_settings().var_dir / "log" / "ehcp.log"
-    handlers = [handler for handler in log.handlers if isinstance(handler, logging.FileHandler)]
+    return log_to_file(log, path, "%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def log_to_file(logger: logging.Logger, path: Path, fmt: str) -> logging.Logger:
+    """`logger` writing to one file and nowhere else (never into Prefect's handlers);
+    re-pointed when the settings name another var directory, as each test's do."""
+    handlers = [handler for handler in logger.handlers if isinstance(handler, logging.FileHandler)]
     if [handler.baseFilename for handler in handlers] != [str(path.resolve())]:
         for old in handlers:
-            log.removeHandler(old)
+            logger.removeHandler(old)
             old.close()
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False  # never into Prefect's handlers
-    return log
+        handler.setFormatter(logging.Formatter(fmt))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger

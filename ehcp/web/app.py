@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ehcp.error_log import log_to_file
 from ehcp.settings import PROJECT_ROOT, get_settings
 from ehcp.web import cases, home, intake, plan, portal, staff
 from ehcp.web.failures import FailuresAnsweredWithAnId
@@ -155,13 +156,5 @@ def _api_docs(app: FastAPI) -> None:
 
 def _security_log() -> None:
     """Rejected and accepted deliveries, one line each, to var/log/security.log."""
-    logger = logging.getLogger("ehcp.security")
     path = get_settings().var_dir / "log" / "security.log"
-    for old in list(logger.handlers):  # one app per process, but tests build several
-        logger.removeHandler(old)
-        old.close()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    log_to_file(logging.getLogger("ehcp.security"), path, "%(asctime)s %(levelname)s %(message)s")
