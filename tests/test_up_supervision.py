@@ -16,6 +16,7 @@ import pytest
 
 from ehcp.runtime.supervisor import (
     SWEEP_AFTER_START,
+    csrf_headers,
     group_members,
     http_ok,
     port_accepts,
@@ -65,25 +66,29 @@ def eventually(condition: Callable[[], object], timeout: float, what: str) -> No
 
 
 def start_a_sweep(api_url: str, name: str) -> str:
-    deployment = httpx.get(f"{api_url}/deployments/name/ehc-sweep/ehc-sweep", timeout=10).json()
-    created = httpx.post(
-        f"{api_url}/deployments/{deployment['id']}/create_flow_run", json={"name": name}, timeout=10
-    )
+    with httpx.Client(base_url=api_url, timeout=10) as client:
+        deployment = client.get("/deployments/name/ehc-sweep/ehc-sweep").json()
+        created = client.post(
+            f"/deployments/{deployment['id']}/create_flow_run",
+            json={"name": name},
+            headers=csrf_headers(client),  # Prefect runs with CSRF protection on
+        )
     created.raise_for_status()
     return created.json()["id"]
 
 
 def completed_sweeps_after_start(api_url: str) -> list[dict]:
-    response = httpx.post(
-        f"{api_url}/flow_runs/filter",
-        json={
-            "flow_runs": {
-                "name": {"any_": [SWEEP_AFTER_START]},
-                "state": {"type": {"any_": ["COMPLETED"]}},
-            }
-        },
-        timeout=10,
-    )
+    with httpx.Client(base_url=api_url, timeout=10) as client:
+        response = client.post(
+            "/flow_runs/filter",
+            json={
+                "flow_runs": {
+                    "name": {"any_": [SWEEP_AFTER_START]},
+                    "state": {"type": {"any_": ["COMPLETED"]}},
+                }
+            },
+            headers=csrf_headers(client),
+        )
     response.raise_for_status()
     return response.json()
 
