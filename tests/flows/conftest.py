@@ -120,8 +120,12 @@ class System:
             return case
         return None
 
-    def settled(self, ref: str, timeout: float = 90, sweeping: bool = False):
-        """Wait until the run settles; with `sweeping`, run the sweep meanwhile, as its cron would."""
+    def settled(self, ref: str, timeout: float = 180, sweeping: bool = False):
+        """Wait until the run settles; with `sweeping`, run the sweep meanwhile, as its cron would.
+
+        Generous: on a loaded machine Prefect's own SQLite answers "database is locked" to a
+        state change now and then, and the client's retries take a minute to get through
+        (seen in CI: a suspend recorded 63 s late)."""
 
         def check():
             if sweeping:
