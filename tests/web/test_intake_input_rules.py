@@ -146,13 +146,25 @@ def test_booleans_are_json_booleans_and_days_iso_text(intake, engine, path, valu
         ({"received_on": "2026-11-23"}, "body.received_on", "in the future"),  # the clock says the 22nd
         ({"child.date_of_birth": "2026-11-23"}, "body.child.date_of_birth", "in the future"),
         ({"child.date_of_birth": "2026-11-21"}, "body.child.date_of_birth", "after received_on"),
-        ({"child.date_of_birth": "2001-11-20"}, "body.child.date_of_birth", "under 25"),
+        ({"child.date_of_birth": "2001-11-20"}, "body.child.date_of_birth", "under 25"),  # 25 that day
     ],
 )
 def test_days_outside_the_possible_are_refused(intake, engine, changes, field, words):
     [error] = refused(intake, payload(**changes))
     assert ".".join(map(str, error["loc"])) == field and words in error["msg"]
     assert counts(engine) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "submission"),
+    [
+        ({"received_on": "2026-11-22"}, "edge-today"),  # received today, by the clock
+        ({"child.date_of_birth": "2001-11-21"}, "edge-24"),  # 25 the day after receipt
+    ],
+)
+def test_the_last_possible_days_are_accepted(intake, changes, submission):
+    body = payload(**changes, submission_id=submission)
+    assert post(intake, json.dumps(body).encode()).status_code == 202
 
 
 def test_the_first_day_of_the_regime_and_a_young_person_of_24_are_accepted(intake):
