@@ -1316,8 +1316,7 @@ def record_share_decision(
             "decision",
             f"the family of {case.ref} did not refuse sharing at intake: there is nothing to decide",
         )
-    if CaseStage(case.stage).is_closed:
-        raise InvalidInput.one("decision", f"case {case.ref} is closed ({case.stage})")
+    _refuse_if_closed(case, field="decision")
     if decision is ShareDecision.FAMILY_AGREED and spoke_on is None:
         raise InvalidInput.one(
             "spoke_on", "give the day the coordinator spoke with the family and they agreed"
@@ -1356,6 +1355,12 @@ def record_share_decision(
     return case
 
 
+def _refuse_if_closed(case: Case, *, field: str) -> None:
+    """A coordinator's confirmation has nothing left to act on once the case has closed."""
+    if CaseStage(case.stage).is_closed:
+        raise InvalidInput.one(field, f"case {case.ref} is closed ({case.stage})")
+
+
 def confirm_setting_address(
     session: Session,
     *,
@@ -1377,8 +1382,7 @@ def confirm_setting_address(
         raise InvalidInput.one("urn", "give exactly one of: the setting's URN, an email address, or by post")
     if case.setting_address_confirmed and case.setting_name is not None:
         raise InvalidInput.one("urn", f"the setting's address on {case.ref} is already confirmed")
-    if CaseStage(case.stage).is_closed:
-        raise InvalidInput.one("urn", f"case {case.ref} is closed ({case.stage})")
+    _refuse_if_closed(case, field="urn")
     facts = case_facts(session, case=case)
     how: str
     if urn is not None:
