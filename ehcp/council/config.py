@@ -3,8 +3,10 @@
 Layout of a council directory (config/example/ ships as a template):
     council.yaml      name, clock policy, the SEND team, who is told an assessment is
                       being considered (Regs 4(2)), who is asked for advice (Regs 6(1)),
-                      and the letterhead letters and plans carry (address, logo,
-                      contacts, signatory, the local offer, SENDIASS and mediation)
+                      the letterhead letters and plans carry (address, logo,
+                      contacts, signatory, the local offer, SENDIASS and mediation),
+                      the coordinators cases are assigned to, and who receives the
+                      weekly timeliness report
     term-dates.yaml   term calendars by key; cases name the calendar of their setting
     ladder.yaml       when contributors are reminded, chased and escalated and to whom;
                       when the coordinator is warned of a limit and who hears of a breach
@@ -95,6 +97,23 @@ class Letterhead(BaseModel):
     disagreement_resolution: Service
 
 
+# A coordinator's key: what tags (`officer:<key>`), artifact keys (`caseload-<key>`) and
+# `ehcp assign --to` carry. Prefect allows only lower-case letters, digits and dashes in
+# an artifact key, and a key is a handle, never the person's name (it reaches Prefect).
+CoordinatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$")]
+
+
+class Coordinator(BaseModel):
+    """A SEND coordinator (case officer) cases are assigned to. `email` is their work
+    inbox: they get their cases' warnings besides the team inbox. The name is shown to
+    staff only (the CLI, the staff pages), never to Prefect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+
+
 class CouncilFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,6 +126,10 @@ class CouncilFile(BaseModel):
     # Regs 6(1): asked for advice as soon as the council decides to assess.
     advisers: dict[ServiceRole, Contact] = Field(min_length=1)
     letterhead: Letterhead
+    # The coordinators cases are assigned to (`ehcp assign CASE --to KEY`), by key.
+    coordinators: dict[CoordinatorKey, Coordinator] = {}
+    # Who receives the weekly timeliness report (the `ehc-weekly-report` flow).
+    weekly_report_to: list[Contact] = []
 
 
 def _logo_in(directory: Path) -> Check:
@@ -223,6 +246,8 @@ class Council:
     directory: Path | None = None  # where the council's files (its logo) are
     # settings.yaml: the council's directory of settings, by URN.
     setting_directory: dict[str, DirectorySetting] = field(default_factory=dict)
+    coordinators: dict[str, Coordinator] = field(default_factory=dict)
+    weekly_report_to: tuple[Contact, ...] = ()
 
     def setting(self, urn: str | None) -> DirectorySetting | None:
         """The directory's entry for a URN, or None when the URN is missing or unknown."""
@@ -274,6 +299,8 @@ def load_council(directory: Path) -> Council:
         advisers={ContributorRole(role): contact for role, contact in council.advisers.items()},
         letterhead=council.letterhead,
         directory=directory,
+        coordinators=dict(council.coordinators),
+        weekly_report_to=tuple(council.weekly_report_to),
     )
 
 

@@ -56,6 +56,9 @@ class Case(SQLModel, table=True):
     received_on: date
     request_source: str = Field(max_length=30)
     stage: str = Field(max_length=30, index=True)
+    # The coordinator the case is assigned to: a key of council.yaml's `coordinators`
+    # (`ehcp assign`). None: the team inbox alone hears of it.
+    officer: str | None = Field(default=None, max_length=30, index=True)
     setting_name: str | None = Field(default=None, max_length=200)
     # The setting's URN (Get Information about Schools): its entry in the council's
     # directory of settings (settings.yaml), where its address comes from.

@@ -172,3 +172,43 @@ def test_a_letterhead_without_a_signatory_or_a_valid_web_address_is_refused(coun
         load_council(council_dir)
     fields = {field: at for at, field, _ in refused.value.problems}
     assert "letterhead.signatory" in fields and fields["letterhead.local_offer"] == line
+
+
+def test_the_example_names_its_coordinators_by_key_and_who_gets_the_weekly_report():
+    council = load_council(EXAMPLE_COUNCIL_DIR)
+    assert set(council.coordinators) == {"coord-a", "coord-b"}
+    assert str(council.coordinators["coord-a"].email) == "alex.morgan@example-borough.gov.uk"
+    assert [str(contact.email) for contact in council.weekly_report_to] == [
+        "send.manager@example-borough.gov.uk",
+        "head.of.send@example-borough.gov.uk",
+    ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["Coord-A", "coord a", "coord_a", "-coord", "coord-", "a" * 31, "jane.smith"],
+)
+def test_a_coordinator_key_prefect_could_not_carry_is_refused_with_its_line(council_dir, key):
+    line = _replace(council_dir / "council.yaml", "  coord-a:\n", f"  {key!r}:\n")
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, _message)] = refused.value.problems
+    assert field.startswith("coordinators") and at == line
+
+
+def test_a_coordinator_without_a_valid_email_is_refused(council_dir):
+    line = _replace(
+        council_dir / "council.yaml", "email: sam.patel@example-borough.gov.uk", "email: sam.patel"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_council(council_dir)
+    [(at, field, _message)] = refused.value.problems
+    assert (at, field) == (line, "coordinators.coord-b.email")
+
+
+def test_a_council_without_coordinators_or_report_recipients_still_loads(council_dir):
+    path = council_dir / "council.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("\n# The coordinators (case officers)")] + "\n")
+    council = load_council(council_dir)
+    assert council.coordinators == {} and council.weekly_report_to == ()
