@@ -11,6 +11,7 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,10 +21,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # unless the install is reachable from elsewhere (ehcp.local_secrets).
 SECRET_SETTINGS = ("secret_key", "api_token", "intake_webhook_secret")
 UNSET = SecretStr("")
+# Prefect's basic auth has no lockout: a long password is the only defence against guessing.
+MIN_PREFECT_PASSWORD = 16
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EHC_", env_file=".env", extra="ignore")
+    # populate_by_name: the two PREFECT_* fields below can be given by name too (tests).
+    # hide_input_in_errors: a refusal names the setting; pydantic would otherwise append
+    # every input value (secrets included) to the message start-up prints.
+    model_config = SettingsConfigDict(
+        env_prefix="EHC_", env_file=".env", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     var_dir: Path = PROJECT_ROOT / "var"
@@ -82,6 +90,14 @@ class Settings(BaseSettings):
 
     prefect_host: str = "127.0.0.1"
     prefect_port: int = Field(default=4200, ge=1, le=65535)
+    # Prefect's own client settings, under Prefect's names: Prefect reads them itself; they
+    # are read here to check a production install and to pass them to the processes we
+    # start and the raw API calls we make. Empty URL: the embedded server above (`ehcp up`).
+    prefect_api_url_setting: str = Field(default="", validation_alias="PREFECT_API_URL")
+    # "user:password", the same string as PREFECT_SERVER_API_AUTH_STRING on the server.
+    prefect_api_auth_string: SecretStr | None = Field(
+        default=None, validation_alias="PREFECT_API_AUTH_STRING"
+    )
 
     @model_validator(mode="after")
     def _secrets_configured_or_generated(self) -> Settings:
@@ -162,13 +178,49 @@ class Settings(BaseSettings):
             problems.append(
                 "EHC_LOCAL_MAIL_SERVER must be false: production mail goes to the council's relay"
             )
-        if self.environment == "production" and (
-            not self.database_url or self.database_url.startswith("sqlite")
-        ):
-            problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
+        if self.environment == "production":
+            problems += self._production_problems()
         if problems:
             raise ValueError(f"unsafe settings ({self.reachable_from_elsewhere}): " + "; ".join(problems))
         return self
+
+    def _production_problems(self) -> list[str]:
+        """What the production profile needs beyond the secrets: PostgreSQL for the cases,
+        a Prefect server of its own (never the embedded one) behind basic auth. Each names
+        the setting, never its value."""
+        problems = []
+        if not self.database_url.startswith("postgresql"):
+            problems.append("EHC_DATABASE_URL must point at PostgreSQL, not the SQLite default")
+        url = self.prefect_api_url_setting
+        if not url:
+            problems.append(
+                "PREFECT_API_URL must name the Prefect server's API (production never uses the "
+                "embedded server `ehcp up` starts)"
+            )
+        elif not url.startswith("https://") and not _is_loopback(urlsplit(url).hostname or ""):
+            problems.append(
+                "PREFECT_API_URL must be https:// unless the Prefect server is on this machine "
+                "(its basic-auth password would cross the network in clear)"
+            )
+        auth = self.prefect_api_auth_string.get_secret_value() if self.prefect_api_auth_string else ""
+        user, _, password = auth.partition(":")
+        if not auth:
+            problems.append(
+                "PREFECT_API_AUTH_STRING must be set (user:password, the same as "
+                "PREFECT_SERVER_API_AUTH_STRING on the Prefect server)"
+            )
+        elif not user or len(password) < MIN_PREFECT_PASSWORD:
+            problems.append(
+                f"PREFECT_API_AUTH_STRING must be user:password with a password of at least "
+                f"{MIN_PREFECT_PASSWORD} characters"
+            )
+        return problems
+
+    @property
+    def prefect_client_api_url(self) -> str:
+        """Where our processes reach Prefect: PREFECT_API_URL when configured (production:
+        always), else the embedded server."""
+        return self.prefect_api_url_setting or self.prefect_api_url
 
     @property
     def effective_database_url(self) -> str:

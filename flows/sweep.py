@@ -11,6 +11,7 @@ from ehcp import timesource
 from ehcp.db.engine import database
 from ehcp.mail.delivery import DeliveryCounts
 from ehcp.runtime import sweeper
+from tasks.board import publish_caseload
 from tasks.common import council, no_personal_data_in_errors, settings
 
 SWEEP = "ehc-sweep"
@@ -19,7 +20,7 @@ SWEEP = "ehc-sweep"
 @flow(
     name="ehc-sweep",
     log_prints=False,
-    description="Wake every case whose run is due a look; retry the outbox.",
+    description="Wake every case whose run is due a look; retry the outbox; publish the caseload board.",
 )
 def ehc_sweep(runner_started_at: datetime | None = None) -> sweeper.SweepReport:
     """`runner_started_at`: given by `ehcp up` when it has (re)started the only runner, so
@@ -36,6 +37,8 @@ def ehc_sweep(runner_started_at: datetime | None = None) -> sweeper.SweepReport:
     )
     mail = deliver_outbox()
     logger.info("outbox: sent %d, deferred %d, failed %d", mail.sent, mail.deferred, mail.failed)
+    board = publish_caseload()
+    logger.info("caseload: %d open case(s) on %d board(s)", board.cases, board.boards)
     return report
 
 

@@ -2,8 +2,8 @@
 # Debian packages beside Python. The service itself needs Pango and a font
 # (WeasyPrint draws letters and plans with them): `make run` checks those only
 # (--runtime). The tests also need PostgreSQL's server binaries (the suite starts
-# its own throwaway server on loopback) and Chromium (browser tests drive it with
-# Playwright). Idempotent and quick when everything is there; installs with
+# its own throwaway server on loopback), Chromium (browser tests drive it with
+# Playwright) and Redis (the two-API-server test). Idempotent and quick when everything is there; installs with
 # apt-get when run as root, unless --check (report only, exit 1 if anything is
 # missing).
 set -euo pipefail
@@ -43,6 +43,10 @@ if [ "$runtime_only" = false ]; then
   fi
   if [ ! -x /usr/bin/chromium ]; then
     missing+=(chromium)
+  fi
+  # The production profile's two-API-server test puts Prefect's messaging on Redis.
+  if ! command -v redis-server >/dev/null 2>&1; then
+    missing+=(redis-server)
   fi
 fi
 

@@ -17,11 +17,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 from sqlmodel import col, select
 
 from ehcp import timesource
 from ehcp.cli.common import DATE_FORMATS, case_or_exit, checked_text, council, fail, settings, stdout
+from ehcp.cli.common import table as cli_table
 from ehcp.cli.timeline import chronology_table
 from ehcp.db import crud
 from ehcp.db.engine import database
@@ -330,14 +330,42 @@ def cases(
         if not all_cases:
             query = query.where(col(Case.closed_on).is_(None))
         rows = session.exec(query).all()
-    table = Table(title="Cases", title_justify="left")
-    for column in ("Reference", "Received", "Stage", "Next due", "Final plan due"):
+    # Fits an 80-column terminal: the officer is a coordinator's key (`ehcp assign`).
+    table = cli_table("Cases")
+    for column in ("Reference", "Received", "Stage", "Next due", "Final plan", "Officer"):
         table.add_column(column, no_wrap=True)
     for row in rows:
         table.add_row(
-            row.ref, str(row.received_on), row.stage, str(row.next_due_on or "-"), str(row.final_plan_by)
+            row.ref,
+            str(row.received_on),
+            row.stage,
+            str(row.next_due_on or "-"),
+            str(row.final_plan_by),
+            row.officer or "-",
         )
     stdout.print(table)
+
+
+def assign(
+    ref: Ref,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="The coordinator's key, as council.yaml's `coordinators` names them."),
+    ] = None,
+    none: Annotated[bool, typer.Option("--none", help="Assign the case to nobody.")] = False,
+) -> None:
+    """Assign a case to a coordinator: its run is tagged officer:<key>, it is on their caseload
+    board (caseload-<key>), and they get its warnings as well as the SEND team inbox."""
+    if (to is None) == (not none):
+        fail("--to: give a coordinator's key, or --none to unassign")
+    rules = council()
+    with database() as session:
+        try:
+            crud.assign_officer(session, ref=ref, officer=to, council=rules, by=ACTOR, now=timesource.now())
+        except InvalidInput as refused:
+            fail(str(refused))
+    stdout.print(f"Assigned {ref} to {to}." if to else f"{ref} is assigned to nobody.")
+    wake(ref)
 
 
 def chronology(

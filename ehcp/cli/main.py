@@ -9,6 +9,7 @@ import typer
 from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post, reports
 from ehcp.cli.budget import app as budget_app
 from ehcp.cli.common import council, stderr, stdout
+from ehcp.cli.imports import import_caseload
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
 from ehcp.error_log import record_failure
@@ -22,6 +23,7 @@ app.command()(timeline)
 app.command()(up)
 app.command()(serve)
 app.command()(web)
+app.command("import")(import_caseload)
 app.add_typer(db.app, name="db")
 for command in (
     cases.decide,
@@ -35,6 +37,7 @@ for command in (
     cases.withdraw,
     cases.nudge,
     cases.cases,
+    cases.assign,
     cases.chronology,
     cases.confirm_received,
     reports.kpi,
@@ -51,6 +54,7 @@ app.add_typer(documents.app, name="documents")
 app.add_typer(plan.app, name="plan")
 app.add_typer(budget_app, name="budget")
 app.add_typer(post.app, name="post")
+app.add_typer(reports.report_app, name="report")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

@@ -12,14 +12,19 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlmodel import Session
 
 from ehcp import timesource
 from ehcp.cli.common import council, fail, stdout, table
 from ehcp.db.engine import database
 from ehcp.domain.clock import DayCounting
+from ehcp.mail.delivery import DeliveryCounts
+from ehcp.reports import weekly
 from ehcp.reports.cohort import Cohort, year_cohort
 from ehcp.reports.kpi import YearFigures, figures, figures_document
 from ehcp.reports.sen2 import write_sen2
+from ehcp.reports.weekly import WeeklyReport
+from ehcp.text import words
 
 # EHC plans began on 1 September 2014 (CFA 2014 Part 3): no request is older.
 FIRST_YEAR = 2014
@@ -128,12 +133,141 @@ def sen2(
     )
 
 
-def _check_writable(out: Path) -> None:
+def _check_writable(out: Path, *, option: str = "--out", example: str = "sen2.csv") -> None:
     """Refuse before reading the store: a directory, a missing folder, no permission."""
     folder = out.parent
     if out.is_dir():
-        fail(f"--out: {out} is a folder: give a file name, e.g. {out / 'sen2.csv'}")
+        fail(f"{option}: {out} is a folder: give a file name, e.g. {out / example}")
     if not folder.is_dir():
-        fail(f"--out: there is no folder {folder}")
+        fail(f"{option}: there is no folder {folder}")
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        fail(f"--out: {out} cannot be written (permission denied)")
+        fail(f"{option}: {out} cannot be written (permission denied)")
+
+
+report_app = typer.Typer(help="Reports to the service's managers.", no_args_is_help=True)
+
+
+@report_app.command("weekly")
+def weekly_report(
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today", help="The day to report as of (YYYY-MM-DD); default today.", show_default=False
+        ),
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send", help="Email it to the council's weekly_report_to now (once per ISO week and recipient)."
+        ),
+    ] = False,
+    png_file: Annotated[
+        Path | None, typer.Option("--png", help="Write the chart to this PNG file.", show_default=False)
+    ] = None,
+) -> None:
+    """The weekly report the `ehc-weekly-report` flow emails on Mondays: timeliness (year to
+    date, 12 months), open cases by stage, the limits that will be breached in the next 14
+    days unless someone acts, advice overdue by agency, and each coordinator's caseload."""
+    from ehcp.reports.chart import png
+
+    day = _report_day(today)
+    if png_file is not None:
+        _check_writable(png_file, option="--png", example="weekly.png")
+    loaded = council()
+    with database() as session:
+        report = weekly.build_weekly_report(session, council=loaded, today=day)
+        chart = png(report) if png_file is not None or send else b""
+        if send:
+            queued, counts = _send_weekly(session, report, chart)
+    _print_weekly(report)
+    if png_file is not None:
+        png_file.write_bytes(chart)
+        stdout.print(f"Wrote the chart to {png_file}.", markup=False)
+    if send:
+        recipients = len(loaded.weekly_report_to)
+        stdout.print(
+            f"Emailed {report.iso_week}'s report: {queued} of {recipients} recipient(s) queued now "
+            f"(the rest had it already); sent {counts.sent}, deferred {counts.deferred}, "
+            f"failed {counts.failed}.",
+            markup=False,
+        )
+
+
+def _report_day(given: str | None) -> date:
+    this_day = timesource.today()
+    if given is None:
+        return this_day
+    try:
+        day = date.fromisoformat(given)
+    except ValueError:
+        fail(f"--today: {given!r} is not a date: give YYYY-MM-DD")
+    if not date(FIRST_YEAR, 1, 1) <= day <= this_day:
+        fail(f"--today: {day} is out of range: give a day from {FIRST_YEAR}-01-01 to {this_day}")
+    return day
+
+
+def _send_weekly(session: Session, report: WeeklyReport, chart: bytes) -> tuple[int, DeliveryCounts]:
+    from ehcp.mail.reports import deliver_reports_sync, queue_weekly_report
+    from ehcp.mail.transport import SmtpTransport
+    from ehcp.settings import get_settings
+
+    loaded = council()
+    queued = queue_weekly_report(
+        session,
+        week=report.iso_week,
+        recipients=loaded.weekly_report_to,
+        context=weekly.email_context(report, council=loaded.name),
+        chart=chart,
+        domain=loaded.send_team.email.split("@", 1)[1],
+        now=timesource.now(),
+    )
+    settings = get_settings()
+    counts = deliver_reports_sync(
+        session, transport=SmtpTransport(settings), council=loaded, settings=settings, now=timesource.now()
+    )
+    return queued, counts
+
+
+def _print_weekly(report: WeeklyReport) -> None:
+    stdout.print(f"Weekly report, {report.iso_week}, as recorded on {report.today}", markup=False)
+    for line in weekly.timeliness_lines(report):
+        stdout.print(f"  {line}", markup=False)
+    stages = table(f"Open cases: {report.open_cases}")
+    stages.add_column("Stage", overflow="fold")
+    stages.add_column("Open", justify="right", no_wrap=True)
+    for stage, count in report.open_by_stage:
+        stages.add_row(words(stage), str(count))
+    stdout.print(stages)
+    coming = table(
+        f"Limits that will be breached in the next {report.horizon_days} days unless someone acts: "
+        f"{len(report.forecast)}"
+    )
+    for heading in ("Case", "Stage", "Limit", "Due", "Breached in"):
+        coming.add_column(heading, overflow="fold")
+    for item in report.forecast:
+        coming.add_row(
+            item.ref,
+            words(item.stage),
+            item.limit_title,
+            item.due_on.isoformat(),
+            f"{item.days_until_breach(report.today)} day(s)",
+        )
+    stdout.print(coming)
+    overdue = table("Advice overdue, by agency")
+    for heading in ("Agency", "Overdue", "Median days late", "Worst", "Cases"):
+        overdue.add_column(heading, overflow="fold")
+    for agency in report.overdue_advice:
+        overdue.add_row(
+            weekly.agency_words(agency, organisation=True),
+            str(agency.count),
+            f"{agency.median_days_late:g}",
+            str(agency.worst_days_late),
+            ", ".join(agency.refs),
+        )
+    stdout.print(overdue)
+    loads = table("Open cases by coordinator")
+    loads.add_column("Coordinator", overflow="fold")
+    loads.add_column("Open", justify="right", no_wrap=True)
+    for load in report.caseloads:
+        loads.add_row(load.officer, str(load.open_cases))
+    stdout.print(loads)

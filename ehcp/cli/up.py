@@ -13,6 +13,7 @@ from ehcp.db import migrate
 from ehcp.local_secrets import secrets_path
 from ehcp.rendering import check_templates, sample_context
 from ehcp.runtime.supervisor import (
+    EMBEDDED_ONLY,
     StartupError,
     Supervisor,
     flow_server,
@@ -30,6 +31,10 @@ def up() -> None:
 
     A service that stops is restarted; one that keeps crashing stops everything (exit 1)."""
     current = settings()
+    if current.environment == "production":
+        # Before anything is touched (the migration below included): `ehcp up` is the
+        # embedded development stack; production starts its own services.
+        fail(EMBEDDED_ONLY)
     loaded = council(current)  # refuse to start on a malformed configuration
     _check_templates(loaded)
     stdout.print(f"Council: {loaded.name} ({current.council_dir})")

@@ -8,6 +8,8 @@ chronology (`case_event`) and refreshes the case's derived columns.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -107,15 +109,40 @@ def require_case(session: Session, *, ref: str) -> Case:
 
 
 def case_facts(session: Session, *, case: Case) -> CaseFacts:
-    decisions = {row.kind: row for row in _rows(session, Decision, case)}
-    advice = _rows(session, AdviceRequest, case)
-    assessment = decisions.get("assessment")
-    issue = decisions.get("issue")
     # One read each of what reached the family and of the plan's versions: this runs on
     # every pass of every look.
-    sent = _sent_to_family(session, case=case)
+    return _facts_of(
+        case,
+        _CaseRows(
+            decisions=_rows(session, Decision, case),
+            advice=_rows(session, AdviceRequest, case),
+            sent=_sent_to_family(session, case=case),
+            versions=_plan_versions(session, case),
+            consultations=_rows(session, SettingConsultation, case),
+            exceptions=_rows(session, StatutoryException, case),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _CaseRows:
+    """The rows a case's facts are built from, besides the case's own: read for one case
+    (`case_facts`) or for every open case at once (`open_cases_facts`)."""
+
+    decisions: list[Decision]
+    advice: list[AdviceRequest]
+    sent: list[_Told]
+    versions: list[PlanVersion]
+    consultations: list[SettingConsultation]
+    exceptions: list[StatutoryException]
+
+
+def _facts_of(case: Case, rows: _CaseRows) -> CaseFacts:
+    decisions = {row.kind: row for row in rows.decisions}
+    advice, sent, versions = rows.advice, rows.sent, rows.versions
+    assessment = decisions.get("assessment")
+    issue = decisions.get("issue")
     told = _first_told(sent)
-    versions = _plan_versions(session, case)
     assessment_told = told.get("decision_to_assess") or told.get("decision_not_to_assess")
     return CaseFacts(
         received_on=case.received_on,
@@ -159,7 +186,7 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
             ConsultationFacts(
                 key=row.key, sent_on=row.sent_on, answered_on=row.answered_on, setting_name=row.setting_name
             )
-            for row in _rows(session, SettingConsultation, case)
+            for row in rows.consultations
         ),
         named_setting=case.named_setting,
         named_setting_type=case.named_setting_type,
@@ -170,7 +197,7 @@ def case_facts(session: Session, *, case: Case) -> CaseFacts:
             ExceptionFacts(
                 ground=row.ground, limit_key=row.limit_key, starts_on=row.starts_on, ends_on=row.ends_on
             )
-            for row in _rows(session, StatutoryException, case)
+            for row in rows.exceptions
         ),
     )
 
@@ -199,13 +226,21 @@ def _sent_to_family(session: Session, *, case: Case) -> list[_Told]:
     day it was sent; by post, the letter's deemed day of delivery after the day it was
     marked posted (Interpretation Act 1978 s.7; ehcp.domain.postal)."""
     rows = session.exec(
-        select(OutboundMessage).where(
-            OutboundMessage.case_id == case.id,
-            col(OutboundMessage.purpose).in_(_STARTS_THE_CLOCK),
-            OutboundMessage.recipient_role == "family",
-            OutboundMessage.state == OutboxState.SENT,
-        )
+        select(OutboundMessage).where(OutboundMessage.case_id == case.id, *_MOVES_THE_CLOCK)
     ).all()
+    return _told_of(rows)
+
+
+# A letter or email that moved the clock: sent to the family, of a purpose that meets a
+# limit or starts the family's 15 days.
+_MOVES_THE_CLOCK = (
+    col(OutboundMessage.purpose).in_(_STARTS_THE_CLOCK),
+    OutboundMessage.recipient_role == "family",
+    OutboundMessage.state == OutboxState.SENT,
+)
+
+
+def _told_of(rows: Iterable[OutboundMessage]) -> list[_Told]:
     out = []
     for row in rows:
         day = reached_family_on(row)
@@ -1282,6 +1317,11 @@ def family_agreed_to_share(session: Session, *, case: Case) -> bool | None:
     payload = intake_payload(session, case=case)
     if payload is None:
         return None
+    return consent_to_share(payload)
+
+
+def consent_to_share(payload: Mapping[str, Any]) -> bool:
+    """consent.share_with_professionals of an intake payload (absent: no)."""
     return bool(payload.get("consent", {}).get("share_with_professionals", False))
 
 
@@ -1639,3 +1679,79 @@ def record_existing_advice_sufficient(
         detail=detail,
     )
     return row
+
+
+# -- the caseload (issue 14) ---------------------------------------------
+
+
+def open_cases_facts(session: Session) -> list[tuple[Case, CaseFacts]]:
+    """Every open case with its facts, oldest reference first, in seven queries whatever
+    the number of cases (the sweep publishes the caseload board every 15 minutes): one
+    for the cases and one per table their facts are built from, as `case_facts` reads them."""
+    cases = list(session.exec(select(Case).where(_OPEN).order_by(col(Case.ref))))
+    rows: dict[int, _CaseRows] = {id_of(case): _CaseRows([], [], [], [], [], []) for case in cases}
+    for model, field_name in (
+        (Decision, "decisions"),
+        (AdviceRequest, "advice"),
+        (PlanVersion, "versions"),
+        (SettingConsultation, "consultations"),
+        (StatutoryException, "exceptions"),
+    ):
+        order = col(PlanVersion.number) if model is PlanVersion else col(model.id)
+        for row in session.exec(_of_open_cases(model).order_by(order)):
+            getattr(rows[row.case_id], field_name).append(row)
+    sent: dict[int, list[OutboundMessage]] = defaultdict(list)
+    for message in session.exec(_of_open_cases(OutboundMessage).where(*_MOVES_THE_CLOCK)):
+        sent[message.case_id].append(message)
+    for case_id, messages in sent.items():
+        rows[case_id].sent.extend(_told_of(messages))
+    return [(case, _facts_of(case, rows[id_of(case)])) for case in cases]
+
+
+_OPEN = col(Case.closed_on).is_(None)
+
+
+def _of_open_cases(model: Any) -> Any:
+    return select(model).join(Case, col(Case.id) == model.case_id).where(_OPEN)
+
+
+def assign_officer(
+    session: Session,
+    *,
+    ref: str,
+    officer: str | None,
+    council: Council,
+    by: str,
+    now: datetime,
+) -> Case:
+    """Assign the case to a coordinator (a key of council.yaml's `coordinators`), or with
+    None to nobody. The run looks again (its tags follow: `officer:<key>`), and from then
+    the coordinator gets the case's warnings at their own inbox as well as the team's.
+    The chronology records the keys and who assigned it, never a name. Assigning the
+    coordinator the case already has changes nothing."""
+    case = require_case(session, ref=ref)
+    if officer is not None and officer not in council.coordinators:
+        known = ", ".join(sorted(council.coordinators)) or "none are configured"
+        raise InvalidInput.one("officer", f"unknown coordinator {officer!r} (coordinators: {known})")
+    _refuse_if_closed(case, field="officer")
+    previous = case.officer
+    if officer == previous:
+        return case
+    case.officer = officer
+    if officer is None:
+        summary = f"Unassigned from coordinator {previous} by {by}."
+    else:
+        summary = f"Assigned to coordinator {officer} by {by}" + (f" (was {previous})." if previous else ".")
+    _commit_change(
+        session,
+        case=case,
+        facts=case_facts(session, case=case),
+        council=council,
+        kind="officer_assigned",
+        occurred_on=london_date(now),
+        actor=by,
+        now=now,
+        summary=summary,
+        detail={"officer": officer, "previous": previous, "assigned_by": by},
+    )
+    return case

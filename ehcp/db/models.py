@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ehcp.db.types import UTCDateTime
@@ -59,6 +59,14 @@ class Case(SQLModel, table=True):
     # The coordinator the case is assigned to: a key of council.yaml's `coordinators`
     # (`ehcp assign`). None: the team inbox alone hears of it.
     officer: str | None = Field(default=None, max_length=30, index=True)
+    # A case imported from the council's previous system (`ehcp import`): that system's
+    # reference (letters, digits and - _ / . only; never sent to Prefect, whose run is named
+    # by `ref`). Unique, so importing the same file again skips the case. None: not imported.
+    imported_ref: str | None = Field(default=None, max_length=40, unique=True)
+    # SEN2 Week20 for an imported case: the import file said a 20-week exception applied
+    # (Regs 13(3)), with or without dates, and on which ground (a domain ExceptionGround).
+    imported_week20_exception: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    imported_exception_ground: str | None = Field(default=None, max_length=40)
     setting_name: str | None = Field(default=None, max_length=200)
     # The setting's URN (Get Information about Schools): its entry in the council's
     # directory of settings (settings.yaml), where its address comes from.
@@ -443,3 +451,35 @@ class PersonalBudget(SQLModel, table=True):
     reasons: str | None = Field(default=None, max_length=2000)
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = _instant()
+
+
+class ReportMessage(SQLModel, table=True):
+    """The outbox of the service's reports to its managers (the weekly report): one row per
+    key, `weekly-report:<ISO week>:<recipient>`, so a week's report reaches each recipient
+    once however often its flow runs. Not about one case, so not an `outbound_message` (each
+    of those belongs to a case and writes its chronology); ehcp.mail.reports sends these by
+    the same rule: claim the row, then send; the Message-ID derives from the key. The chart
+    travels in the row, as the text does."""
+
+    __tablename__ = "report_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    report: str = Field(max_length=40)  # "weekly-report"
+    period: str = Field(max_length=20)  # what it covers: an ISO week, "2026-W10"
+    recipient_address: str = Field(max_length=320)
+    subject: str = Field(max_length=300)
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_media_type: str | None = Field(default=None, max_length=100)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    smtp_message_id: str = Field(max_length=200, unique=True)
+    state: str = Field(default=OutboxState.QUEUED, max_length=20, index=True)  # an OutboxState
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    queued_at: datetime = _instant()
+    claimed_at: datetime | None = _instant(default=None)
+    next_attempt_at: datetime | None = _instant(default=None)
+    sent_at: datetime | None = _instant(default=None)
+    failed_at: datetime | None = _instant(default=None)

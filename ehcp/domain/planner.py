@@ -17,7 +17,7 @@ only what is left.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ehcp.domain import finalising
@@ -49,7 +49,8 @@ TOLD_OF_FINAL_PLAN = ("named_setting", "notice:health")  # Regs 13(2)
 class Message:
     """One message to queue. `recipient` is a stable key the adapters resolve to an address:
     `family:<contact id>`, `notice:<party>`, `adviser:<advice key>`, `setting`,
-    `consultation:<key>`, `named_setting`, `send_team`, `manager:<role>` (a service's
+    `consultation:<key>`, `named_setting`, `send_team`, `officer:<key>` (the case's
+    coordinator: a copy of each message to `send_team`), `manager:<role>` (a service's
     manager) or `contact:<name>` (a ladder contact).
 
     `about` names what the message concerns (an advice key, a limit key, a failed
@@ -122,6 +123,9 @@ class CaseContext:
     # The day a request arrived whose date of receipt was more than 4 weeks earlier, until
     # a coordinator confirms that date (None: nothing to confirm).
     received_on_to_confirm: date | None = None
+    # The key of the coordinator the case is assigned to (council.yaml `coordinators`), when
+    # configured: what goes to the team inbox goes to them too (`officer_copies`).
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,14 +273,11 @@ def plan(
     for message in _follow_ups(facts, timeline, context, stage, today):
         send(message.purpose, (message.recipient,), message.due_on, message.attach, message.about, message.on)
 
+    messages = officer_copies(dict.fromkeys(todo.messages), context, done_messages)
     work = Work(
         documents=tuple(kind for kind in dict.fromkeys(todo.documents) if kind not in done_documents),
         advice=tuple(todo.advice),
-        messages=tuple(
-            message
-            for message in dict.fromkeys(todo.messages)
-            if message.key(context.ref) not in done_messages
-        ),
+        messages=tuple(message for message in messages if message.key(context.ref) not in done_messages),
     )
     return Plan(
         stage=stage,
@@ -285,6 +286,28 @@ def plan(
         wake_on=None if stage.is_closed else _wake_on(facts, timeline, context, today),
         stale_purposes=() if still_considering(facts) else CONSIDERING_NOTICES,
     )
+
+
+TEAM = "send_team"
+OFFICER = "officer"  # `officer:<coordinator key>`: the coordinator the case is assigned to
+
+
+def officer_copies(
+    messages: Iterable[Message], context: CaseContext, done_messages: frozenset[str]
+) -> list[Message]:
+    """Each message to the team inbox, preceded by its copy to the case's coordinator.
+
+    Only while the team's own copy is still to be queued: a coordinator assigned (or
+    reassigned) mid-case hears of what happens from then on, not again of what the team
+    was told before. The copy comes first so that a look interrupted between the two
+    queues the team's copy next time, and never loses the coordinator's."""
+    out: list[Message] = []
+    for message in messages:
+        team_copy_due = message.recipient == TEAM and message.key(context.ref) not in done_messages
+        if context.officer is not None and team_copy_due:
+            out.append(replace(message, recipient=f"{OFFICER}:{context.officer}"))
+        out.append(message)
+    return out
 
 
 # Regs 4(1)-(2) SEND Regulations 2014: while the council considers whether an assessment

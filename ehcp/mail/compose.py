@@ -66,3 +66,31 @@ def compose(
         maintype, _, subtype = media_type.partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
     return message
+
+
+def compose_report(
+    *,
+    to: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str | None,
+    sender: Contact,
+    attachments: list[tuple[str, str, bytes]],
+    now: datetime,
+) -> EmailMessage:
+    """A report to the council's managers (ehcp.mail.reports), built as `compose` builds a
+    case's message: the same headers and folding, text, HTML, then the attachments."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = formataddr((sender.organisation, str(sender.email)))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message["Date"] = format_datetime(now)
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    for name, media_type, content in attachments:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+    return message

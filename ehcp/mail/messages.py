@@ -11,6 +11,7 @@ note field: internal notes and evidence never reach a message.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,6 +45,8 @@ YOUNG_PERSON_AT_HOME = "family:young-person"
 
 # Messages to the contributor themselves carry their portal link.
 TO_CONTRIBUTOR_WITH_LINK = {"advice_request", "advice_reminder", "advice_chaser"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
         return by_post(case.setting_name, "setting", None)
     if kind == "send_team":
         return Address(council.send_team.email, council.send_team.organisation, "send_team")
+    if kind == "officer":
+        return _officer(council, case, which)
     if kind == "manager":
         manager = council.managers.get(ContributorRole(which))
         return Address(manager.email, manager.organisation, f"manager:{which}") if manager else None
@@ -149,6 +154,19 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
         # Regs 13(2)(b): the institution named gets its copy, by post if no address is known.
         return by_post(case.named_setting, "named_setting", None)
     return None
+
+
+def _officer(council: Council, case: Case, key: str) -> Address | None:
+    """The coordinator the case is assigned to, at their work inbox. A key since removed
+    from council.yaml has no inbox: the team's copy still goes, so this is not an error."""
+    coordinator = council.coordinators.get(key)
+    if coordinator is None:
+        log.warning(
+            "case %s: coordinator %r is not in council.yaml: the team inbox alone is told", case.ref, key
+        )
+        return None
+    # The role names the key, never the person: it reaches the chronology and Prefect.
+    return Address(str(coordinator.email), coordinator.name, f"officer:{key}")
 
 
 def young_person_name(session: Session, case: Case) -> str:

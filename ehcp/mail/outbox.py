@@ -20,7 +20,7 @@ from ehcp.rendering import render_email, render_email_html
 from ehcp.timesource import london_date
 
 # The council's own people: the family's contact needs are added to what they read.
-STAFF_ROLES = ("send_team", "contact:", "manager:")
+STAFF_ROLES = ("send_team", "officer:", "contact:", "manager:")
 
 
 def message_id(key: str, domain: str) -> str:

@@ -223,6 +223,55 @@ def _in_year(day: date | None, year: int) -> bool:
     return day is not None and day.year == year
 
 
+@dataclass(frozen=True)
+class PeriodTimeliness:
+    """The plans issued from `first` to `last` (both included) and how many within 20 weeks:
+    the year's timeliness figures for any run of days (the weekly report's last 12 months and
+    each of its weeks). `days_taken`: of every plan issued in the period, sorted."""
+
+    first: date
+    last: date
+    day_counting: DayCounting
+    plans_issued: int
+    excluding_exceptions: Timeliness
+    including_exceptions: Timeliness
+    days_taken: tuple[int, ...]
+
+
+def plans_issued_between(
+    records: Iterable[RequestRecord],
+    *,
+    first: date,
+    last: date,
+    counting: DayCounting = DayCounting.START_IS_DAY_ZERO,
+) -> PeriodTimeliness:
+    """Timeliness of the plans issued (sent to the family) from `first` to `last`, computed as
+    `figures` computes a calendar year's: `figures(records, year=Y)` is this from 1 January to
+    31 December of Y. Records issued outside the period are ignored."""
+    issued = [
+        record for record in records if (day := record.plan_issued_on) is not None and first <= day <= last
+    ]
+    taken = [(record, days_taken(record.received_on, _issued(record), counting)) for record in issued]
+    timed = [(record, days) for record, days in taken if not record.mediation_or_tribunal]
+
+    def timeliness(plans: list[tuple[RequestRecord, int]]) -> Timeliness:
+        return Timeliness(
+            within_20_weeks=sum(1 for _, days in plans if within_20_weeks(days)), plans=len(plans)
+        )
+
+    return PeriodTimeliness(
+        first=first,
+        last=last,
+        day_counting=counting,
+        plans_issued=len(issued),
+        excluding_exceptions=timeliness(
+            [(record, days) for record, days in timed if not record.week20_exception]
+        ),
+        including_exceptions=timeliness(timed),
+        days_taken=tuple(sorted(days for _, days in taken)),
+    )
+
+
 def figures(
     records: Iterable[RequestRecord], *, year: int, counting: DayCounting = DayCounting.START_IS_DAY_ZERO
 ) -> YearFigures:
@@ -239,15 +288,9 @@ def figures(
         for record in requests
         if record.assessment_outcome is not None and _in_year(record.assessment_outcome_on, year)
     ]
-    issued = [record for record in completed if record.assessment_outcome is Outcome.YES]
-    taken = [(record, days_taken(record.received_on, _issued(record), counting)) for record in issued]
-    timed = [(record, days) for record, days in taken if not record.mediation_or_tribunal]
-
-    def timeliness(plans: list[tuple[RequestRecord, int]]) -> Timeliness:
-        return Timeliness(
-            within_20_weeks=sum(1 for _, days in plans if within_20_weeks(days)), plans=len(plans)
-        )
-
+    plans = plans_issued_between(
+        completed, first=date(year, 1, 1), last=date(year, 12, 31), counting=counting
+    )
     return YearFigures(
         year=year,
         day_counting=counting,
@@ -256,16 +299,14 @@ def figures(
         decisions_not_to_assess=received_with(Outcome.NO),
         requests_pending=received_with(Outcome.PENDING),
         requests_withdrawn=received_with(Outcome.WITHDRAWN),
-        plans_issued=len(issued),
+        plans_issued=plans.plans_issued,
         decisions_not_to_issue=sum(1 for record in completed if record.assessment_outcome is Outcome.NO),
         assessments_withdrawn=sum(
             1 for record in completed if record.assessment_outcome is Outcome.WITHDRAWN
         ),
-        excluding_exceptions=timeliness(
-            [(record, days) for record, days in timed if not record.week20_exception]
-        ),
-        including_exceptions=timeliness(timed),
-        days_taken=tuple(sorted(days for _, days in taken)),
+        excluding_exceptions=plans.excluding_exceptions,
+        including_exceptions=plans.including_exceptions,
+        days_taken=plans.days_taken,
     )
 
 

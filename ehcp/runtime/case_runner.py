@@ -7,6 +7,7 @@ saw and when to wake next. No Prefect here: the flow calls this through a task.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -33,6 +34,7 @@ from ehcp.views.timeline import CaseDetails
 ACTOR = "system:request-flow"
 WAKE_TIME = time(7, 0)  # wake cases at 07:00 in England, before the working day
 MAX_PASSES = 20  # a plan converges in a few passes; more means a bug, not work
+log = logging.getLogger(__name__)
 
 
 class ReconcileError(RuntimeError):
@@ -54,6 +56,9 @@ class Look:
     documents: tuple[tuple[str, str, date, int], ...] = ()
     # The requested school and the family's contact needs: the artifact shows flags only.
     details: CaseDetails | None = None
+    # The key of the coordinator the case is assigned to (never a name): the run's
+    # `officer:<key>` tag.
+    officer: str | None = None
 
 
 def reconcile(
@@ -73,7 +78,7 @@ def reconcile(
         session.refresh(case)
         facts = crud.case_facts(session, case=case)
         timeline = council.timeline(facts, today=today)
-        context = _context(session, case, council, today)
+        context = case_context(session, case, council, today)
         current = plan(
             facts,
             timeline=timeline,
@@ -104,6 +109,7 @@ def reconcile(
                 timeline=timeline,
                 did=tuple(did),
                 details=CaseDetails.of(case),
+                officer=case.officer,
                 undelivered=_undelivered(session, case),
                 documents=tuple(
                     (
@@ -195,7 +201,9 @@ def _perform(
     return did
 
 
-def _context(session: Session, case: Case, council: Council, today: date) -> CaseContext:
+def case_context(session: Session, case: Case, council: Council, today: date) -> CaseContext:
+    """Who the run may write to and what it knows of them (the planner's context): also
+    how `ehcp import` asks the planner what an imported case's history already sent."""
     family = session.exec(
         select(FamilyContact).where(FamilyContact.case_id == case.id).order_by(col(FamilyContact.id))
     ).all()
@@ -223,7 +231,21 @@ def _context(session: Session, case: Case, council: Council, today: date) -> Cas
         agreed_sufficient=crud.agreed_sufficient(session, case=case),
         family_agreed_to_share=crud.family_agreed_to_share(session, case=case),
         share_decision=crud.share_decision(case),
+        officer=_configured_officer(case, council),
     )
+
+
+def _configured_officer(case: Case, council: Council) -> str | None:
+    """The case's coordinator, if council.yaml still names them: one removed since is no
+    reason to stop the case, and the team inbox still hears of everything."""
+    if case.officer is not None and case.officer not in council.coordinators:
+        log.warning(
+            "case %s: coordinator %r is not in council.yaml: its messages go to the team inbox only",
+            case.ref,
+            case.officer,
+        )
+        return None
+    return case.officer
 
 
 def _family_recipients(case: Case, contacts: Sequence[FamilyContact], today: date) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ Ctrl-C or SIGTERM stops every service, in reverse order, and exits 0.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import signal
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import httpx
 
-from ehcp.settings import Settings
+from ehcp.settings import PROJECT_ROOT, Settings
 
 READY_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -55,11 +56,14 @@ class StartupError(RuntimeError):
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
-    """Prefect's own settings for this project: its home and database under var/."""
+    """Prefect's own settings for this project: its home and database under var/. In
+    production the API is the council's Prefect server (PREFECT_API_URL, required there),
+    with its basic-auth string passed on to every process we start."""
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
-    return {
+    production = settings.environment == "production"
+    environment = {
         "PREFECT_HOME": str(settings.prefect_home),
-        "PREFECT_API_URL": settings.prefect_api_url,
+        "PREFECT_API_URL": settings.prefect_client_api_url if production else settings.prefect_api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_API_HOST": settings.prefect_host,
         "PREFECT_SERVER_API_PORT": str(settings.prefect_port),
@@ -72,6 +76,30 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS": ",".join(ui_origins(settings)),
         "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
     }
+    if settings.prefect_api_auth_string is not None:
+        environment["PREFECT_API_AUTH_STRING"] = settings.prefect_api_auth_string.get_secret_value()
+    return environment
+
+
+def prefect_auth_headers(auth_string: str | None) -> dict[str, str]:
+    """The header Prefect's basic auth asks of every API call (PREFECT_API_AUTH_STRING,
+    base64 as Prefect's own client sends it); none when it is not configured."""
+    if not auth_string:
+        return {}
+    return {"Authorization": "Basic " + base64.b64encode(auth_string.encode("utf-8")).decode("ascii")}
+
+
+def settings_auth_headers(settings: Settings) -> dict[str, str]:
+    secret = settings.prefect_api_auth_string
+    return prefect_auth_headers(secret.get_secret_value() if secret is not None else None)
+
+
+def project_directory() -> dict[str, str]:
+    """A deployment pull step (prefect.yaml's `pull`): a worker runs each flow from the
+    project as installed on its own machine, wherever that is. `prefect deploy` would
+    otherwise store the deploying machine's absolute path as every run's directory."""
+    os.chdir(PROJECT_ROOT)
+    return {"directory": str(PROJECT_ROOT)}
 
 
 def ui_origins(settings: Settings) -> list[str]:
@@ -357,12 +385,14 @@ def group_members(group: int) -> list[int]:
     return members
 
 
-def deployment_polled_since(api_url: str, name: str, since: datetime | None) -> bool:
+def deployment_polled_since(
+    api_url: str, name: str, since: datetime | None, headers: dict[str, str] | None = None
+) -> bool:
     """Whether a served process has asked Prefect for runs of this deployment since
     `since`. A deployment stays registered after its process dies, so being registered
     says nothing about a restarted `ehcp serve`; polling does."""
     try:
-        response = httpx.get(f"{api_url}/deployments/name/{name}", timeout=2.0)
+        response = httpx.get(f"{api_url}/deployments/name/{name}", timeout=2.0, headers=headers)
     except httpx.HTTPError:
         return False
     if response.status_code != 200:
@@ -374,15 +404,19 @@ def deployment_polled_since(api_url: str, name: str, since: datetime | None) -> 
 
 
 def request_sweep(
-    api_url: str, runner_started_at: datetime | None = None, transport: httpx.BaseTransport | None = None
+    api_url: str,
+    runner_started_at: datetime | None = None,
+    transport: httpx.BaseTransport | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
     """Ask Prefect for a run of the sweep now, through its REST API (no Prefect import
     here): it starts new cases and requeues the runs a dead `ehcp serve` left behind.
     `runner_started_at` (when the only runner started) tells the sweep that a run
-    "Running" since before then has no process left, however recently it began."""
+    "Running" since before then has no process left, however recently it began.
+    `headers`: Prefect's basic auth when it is on (settings_auth_headers)."""
     parameters = {} if runner_started_at is None else {"runner_started_at": runner_started_at.isoformat()}
     try:
-        with httpx.Client(base_url=api_url, timeout=5.0, transport=transport) as client:
+        with httpx.Client(base_url=api_url, timeout=5.0, transport=transport, headers=headers) as client:
             deployment = client.get(f"/deployments/name/{SWEEP_DEPLOYMENT}")
             deployment.raise_for_status()
             created = client.post(
@@ -413,6 +447,7 @@ def flow_server(settings: Settings, *, sweep_after_start: bool = False) -> Servi
     sweep_after_start, each (re)start asks for a sweep at once."""
     ehcp = str(Path(sys.executable).with_name("ehcp"))
     api_url = settings.prefect_api_url
+    auth = settings_auth_headers(settings)
     service = Service(
         name="flows",
         argv=[ehcp, "serve", "--templates-checked"],
@@ -422,9 +457,13 @@ def flow_server(settings: Settings, *, sweep_after_start: bool = False) -> Servi
     if sweep_after_start:
         # `ehcp serve` is the only runner under `ehcp up`: a case run still "Running" from
         # before it started lost its process.
-        service.after_ready = lambda: request_sweep(api_url, runner_started_at=service.launched_at)
+        service.after_ready = lambda: request_sweep(
+            api_url, runner_started_at=service.launched_at, headers=auth
+        )
     # Ready once this very process polls for runs (see deployment_polled_since).
-    service.is_ready = lambda: deployment_polled_since(api_url, SWEEP_DEPLOYMENT, service.launched_at)
+    service.is_ready = lambda: deployment_polled_since(
+        api_url, SWEEP_DEPLOYMENT, service.launched_at, headers=auth
+    )
     return service
 
 
@@ -465,7 +504,18 @@ def local_mail_server(settings: Settings) -> Service:
     )
 
 
+EMBEDDED_ONLY = (
+    "EHC_ENVIRONMENT is production: `ehcp up` runs the embedded Prefect server on SQLite, "
+    "for development only. Start the production profile's services instead (README: "
+    "Running it for real)"
+)
+
+
 def prefect_server(settings: Settings) -> Service:
+    """The embedded Prefect server on SQLite (`ehcp up`), never a production one: production
+    runs its own on PostgreSQL behind basic auth (README, "Running it for real")."""
+    if settings.environment == "production":
+        raise StartupError(EMBEDDED_ONLY)
     prefect = str(Path(sys.executable).with_name("prefect"))
     return Service(
         name="prefect-server",

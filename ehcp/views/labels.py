@@ -157,6 +157,8 @@ def recipient_label(recipient: str) -> str:
         return f"the {service} manager"
     if kind in ("notice", "contact"):
         return words(which)
+    if kind == "officer":
+        return f"the case's coordinator ({which})"
     return words(recipient)
 
 

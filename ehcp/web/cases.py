@@ -95,6 +95,12 @@ class Withdrawal(_Body):
     withdrawn_on: date
 
 
+class Officer(_Body):
+    # A key of council.yaml's `coordinators` (the store lists them if it is not one), or
+    # null to assign the case to nobody.
+    officer: str | None = Field(max_length=KEY)
+
+
 class CaseWriter:
     """One write to one case: through the store, then wake its run after the response."""
 
@@ -285,6 +291,19 @@ def finalise(ref: str, body: Finalise, writer: Writer) -> Recorded:
 def record_withdrawal(ref: str, body: Withdrawal, writer: Writer) -> Recorded:
     """Record that the family withdrew the request."""
     return writer.apply(ref, lambda s, **kw: crud.withdraw(s, withdrawn_on=body.withdrawn_on, **kw))
+
+
+@router.put("/{ref}/officer", response_model=Recorded)
+def assign_officer(ref: str, body: Officer, writer: Writer) -> Recorded:
+    """Assign the case to a coordinator by key (`{"officer": "coord-a"}`), or to nobody
+    (`{"officer": null}`): its run is tagged `officer:<key>` and they get its warnings.
+    An unknown key answers 422 listing the council's coordinators; a closed case is refused."""
+    return writer.apply(
+        ref,
+        lambda s, *, case, council, now, actor: crud.assign_officer(
+            s, ref=case.ref, officer=body.officer, council=council, by=actor, now=now
+        ),
+    )
 
 
 @router.get("/{ref}/timeline")

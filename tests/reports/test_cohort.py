@@ -93,3 +93,18 @@ def test_the_figures_from_the_store(session, council):
     # 2025's figures hold the 2025 requests, and not the January plan.
     earlier = figures(year_cohort(session, year=2025, as_at=AS_AT).records, year=2025)
     assert (earlier.requests_received, earlier.decisions_not_to_assess, earlier.plans_issued) == (2, 1, 0)
+
+
+def test_a_plan_that_reached_the_family_in_january_counts_in_that_year_though_its_case_closed_in_november(
+    session, council
+):
+    # Received 18 August 2025, finalised (and its case closed) 27 November 2025, the plan
+    # reached the family on 5 January 2026: its outcome is 2026's, though the case was
+    # closed before the year began (the cohort leaves out only cases closed long before).
+    from tests.reports.store import issued
+
+    case = issued(session, council, date(2025, 8, 18), date(2026, 1, 5))
+    assert case.closed_on is not None and case.closed_on < date(2026, 1, 1)
+    [record] = [r for r in year_cohort(session, year=2026, as_at=AS_AT).records if r.ref == case.ref]
+    assert (record.assessment_outcome, record.assessment_outcome_on) == (Outcome.YES, date(2026, 1, 5))
+    assert case.ref not in {r.ref for r in year_cohort(session, year=2027, as_at=AS_AT).records}

@@ -18,6 +18,7 @@ class Look:
     timeline: Timeline
     waiting_for: tuple[str, ...] = ()
     closed: bool = False
+    officer: str | None = None
 
 
 def considering(today: date, **facts) -> Look:
@@ -84,3 +85,10 @@ def test_a_limit_met_late_is_no_longer_overdue():
     look = Look("assessing", compute_timeline(facts, today=date(2026, 2, 21)))
     assert look.timeline.limit("decision_to_assess").days_late == 4  # on the record, still
     assert "overdue" not in run_tags(look)
+
+
+def test_a_case_assigned_to_a_coordinator_tags_the_run_with_their_key():
+    look = considering(date(2026, 2, 17))
+    assigned = Look(look.stage, look.timeline, look.waiting_for, officer="coord-a")
+    assert run_tags(assigned) == ["ehc", "stage:considering", "officer:coord-a", "overdue"]
+    assert not any(tag.startswith("officer:") for tag in run_tags(look))
