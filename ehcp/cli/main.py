@@ -9,6 +9,7 @@ import typer
 from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake, mail, plan, post, reports
 from ehcp.cli.budget import app as budget_app
 from ehcp.cli.common import council, stderr, stdout
+from ehcp.cli.runs import app as run_app
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
 from ehcp.error_log import record_failure
@@ -51,6 +52,7 @@ app.add_typer(documents.app, name="documents")
 app.add_typer(plan.app, name="plan")
 app.add_typer(budget_app, name="budget")
 app.add_typer(post.app, name="post")
+app.add_typer(run_app, name="run")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
