@@ -22,8 +22,7 @@ from ehcp.council.config import Council
 from ehcp.db import crud, runs
 from ehcp.db.models import Case
 from ehcp.domain.planner import Message
-from ehcp.mail import outbox
-from ehcp.mail.messages import Address
+from ehcp.mail import messages, outbox
 from ehcp.runtime import orchestration
 from ehcp.runtime.backoff import Decision, RetryPolicy, Step, decide
 from ehcp.runtime.orchestration import RunStatus
@@ -109,15 +108,14 @@ def _stop(
 def _tell_the_send_team(
     session: Session, *, case: Case, attempts: int, error_id: str | None, council: Council, now: datetime
 ) -> None:
-    # One message per stop: a retried run that stops again is told again, on its day.
-    message = Message("run_stopped", "send_team", about=f"stopped@{now.isoformat(timespec='seconds')}")
-    address = Address(council.send_team.email, council.send_team.organisation, "send_team")
+    # One message per stop: a retried run that stops again is told again.
+    about = messages.run_stopped_about(attempts=attempts, error_id=error_id, stopped_at=now)
     outbox.queue(
         session,
         case=case,
-        message=message,
-        address=address,
-        context={"case_ref": case.ref, "attempts": attempts, "error_id": error_id},
+        message=Message("run_stopped", "send_team", about=about),
+        address=messages.team_address(council),
+        context={"case_ref": case.ref, **messages.run_stopped_context(about)},
         domain=council.send_team.email.split("@", 1)[1],
         now=now,
     )
