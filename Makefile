@@ -30,6 +30,7 @@ bench: runtime-packages $(STAMP)
 	$(BIN)/python benchmarks/documents.py --repeat 5
 	$(BIN)/python benchmarks/ombudsman.py
 	$(BIN)/python benchmarks/intake.py --requests 200
+	$(BIN)/python benchmarks/sweep.py
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.
