@@ -32,6 +32,7 @@ bench: runtime-packages $(STAMP)
 	$(BIN)/python benchmarks/intake.py --requests 200
 	$(BIN)/python benchmarks/reports.py --cases 100000 --repeat 1
 	$(BIN)/python benchmarks/import.py
+	$(BIN)/python benchmarks/sweep.py
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.

@@ -250,4 +250,6 @@ def sample_context() -> dict[str, Any]:
         "failed_purpose": "advice request",
         "failed_recipient": "adviser:health",
         "failed_reason": "550 mailbox unavailable",
+        "attempts": 6,
+        "error_id": "0123456789ab",
     }

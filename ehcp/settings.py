@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # A run still "Running" this long after it started a look has lost its worker;
     # the sweep puts it back in the queue. Looks take seconds.
     run_stale_after_seconds: float = Field(default=600.0, gt=0)
+    # A case run that fails (an exception: a bug or bad data, not a lost worker) is
+    # requeued at once, then after waits doubling from run_retry_wait_seconds (at most a
+    # day), at most run_retry_limit times; then the sweep stops it and tells the SEND team.
+    run_retry_limit: int = Field(default=5, ge=1, le=50)
+    run_retry_wait_seconds: float = Field(default=900.0, gt=0)
+    # Prefect deletes a finished run (a closed case's, a sweep's), its logs and artifacts
+    # this many days after it ended (its database vacuum). The case database is the record;
+    # Prefect is the coordinators' window. At least 0.05 (72 minutes: Prefect's minimum is an hour).
+    prefect_retention_days: float = Field(default=30.0, ge=0.05)
     # How many due cases one sweep pass takes (the rest wait for the next pass).
     sweep_limit: int = Field(default=500, ge=1)
     # How many case runs one `ehcp serve` process executes at once.

@@ -10,6 +10,7 @@ from ehcp.cli import cases, db, demo, documents, exceptions, finalising, intake,
 from ehcp.cli.budget import app as budget_app
 from ehcp.cli.common import council, stderr, stdout
 from ehcp.cli.imports import import_caseload
+from ehcp.cli.runs import app as run_app
 from ehcp.cli.timeline import timeline
 from ehcp.cli.up import serve, up, web
 from ehcp.error_log import record_failure
@@ -55,6 +56,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(budget_app, name="budget")
 app.add_typer(post.app, name="post")
 app.add_typer(reports.report_app, name="report")
+app.add_typer(run_app, name="run")
 
 config_app = typer.Typer(help="The council's configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")

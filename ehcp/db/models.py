@@ -139,6 +139,12 @@ class Case(SQLModel, table=True):
     # it to its next due moment when it suspends. The sweep reads only this index,
     # so its cost follows the number of due cases, not of open cases.
     wake_at: datetime | None = _instant(default=None, index=True)
+    # A run that fails (a bug, not a lost worker) is requeued with growing waits, then
+    # stopped (ehcp.runtime.backoff): how many times the sweep requeued it since it last
+    # reached a wait, the earliest it may requeue it again, and when it stopped trying.
+    run_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    run_retry_at: datetime | None = _instant(default=None)
+    run_stopped_at: datetime | None = _instant(default=None)
 
 
 class CaseRefCounter(SQLModel, table=True):

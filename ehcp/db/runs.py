@@ -87,3 +87,53 @@ def wake_for_change(session: Session, *, case_id: int, now: datetime) -> None:
         .values(version=col(Case.version) + 1, wake_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+# -- a run that fails: requeued with growing waits, then stopped (ehcp.runtime.backoff) --
+
+
+def record_requeue(session: Session, *, case: Case, requeues: int, retry_at: datetime | None) -> None:
+    """The sweep requeued the case's failed run: count it, and do not wake the case for
+    it again before `retry_at` (a replay that looks sets its own next wake)."""
+    case.run_failures = requeues
+    case.run_retry_at = retry_at
+    case.wake_at = retry_at
+    session.add(case)
+    commit(session)
+
+
+def record_stop(session: Session, *, case: Case, now: datetime) -> None:
+    """The sweep stopped requeueing the case's run: it is not woken until someone retries it."""
+    case.run_stopped_at = now
+    case.run_retry_at = None
+    case.wake_at = None
+    session.add(case)
+    commit(session)
+
+
+def clear_failures(session: Session, *, case: Case) -> None:
+    """The case's run reached a wait again: earlier failures no longer count."""
+    if case.run_failures or case.run_retry_at is not None:
+        case.run_failures = 0
+        case.run_retry_at = None
+        session.add(case)
+        commit(session)
+
+
+def retry_stopped(session: Session, *, case: Case, now: datetime) -> None:
+    """Someone fixed the cause (`ehcp run retry`): count afresh and wake the case now."""
+    case.run_failures = 0
+    case.run_retry_at = None
+    case.run_stopped_at = None
+    case.wake_at = now
+    session.add(case)
+    commit(session)
+
+
+def replace_run(session: Session, *, case: Case, flow_run_id: str) -> None:
+    """Prefect lost the case's run and a new one was started: it is now the case's run."""
+    case.flow_run_id = flow_run_id
+    case.run_failures = 0
+    case.run_retry_at = None
+    session.add(case)
+    commit(session)

@@ -49,6 +49,7 @@ from ehcp.db.engine import rows_updated
 from ehcp.db.models import Channel, Document, OutboundMessage, OutboxState
 from ehcp.documents.kinds import parse
 from ehcp.documents.store import attachment_name, separate_advice_files
+from ehcp.error_log import record_failure
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
@@ -116,7 +117,18 @@ async def deliver(
             report.waiting.append(row.key)
             continue
         # Composed before the claim, so a message that cannot be built never holds one.
-        message = compose(row, sender=council.send_team, attachments=attachments, now=now)
+        try:
+            message = compose(row, sender=council.send_team, attachments=attachments, now=now)
+        except ValueError:
+            # A header value with a line break (the email library refuses it: it would add
+            # a header) or the like. Entry points refuse such text, so this is a bug or a
+            # hand edit: fail this message, tell the coordinator, and send the others.
+            error_id = record_failure("composing an email", row.key.split(":", 1)[0])
+            unbuildable = PermanentSendError(None, f"the message could not be composed (error id {error_id})")
+            _failed(session, row=row, now=now, error=unbuildable)
+            report.failed.append(row.key)
+            report.errors[row.key] = str(unbuildable)
+            continue
         if not _claim(session, row=row, now=now, settings=settings):
             continue  # another deliverer took it first
         try:
@@ -308,7 +320,9 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
     # until its planned wake with the failure unseen.
     runs.wake_for_change(session, case_id=row.case_id, now=now)
     case = crud.case_by_id(session, case_id=row.case_id)
-    refusal = _code_words(error)
+    # No reply code: it never reached the relay (it could not be composed).
+    refusal = _code_words(error) if error.code else "not composed"
+    why = f"the mail relay refused it for good ({refusal})" if error.code else "it could not be composed"
     crud.record_event(  # commits the row, the wake and the event together
         session,
         case=case,
@@ -317,8 +331,7 @@ def _failed(session: Session, *, row: OutboundMessage, now: datetime, error: Per
         actor=ACTOR,
         now=now,
         # The code, not the server's words: they are the relay's, and may name someone.
-        summary=f"{words(row.purpose).capitalize()} to {row.recipient_role} could not be "
-        f"delivered: the mail relay refused it for good ({refusal}).",
+        summary=f"{words(row.purpose).capitalize()} to {row.recipient_role} could not be delivered: {why}.",
         detail={"key": row.key, "purpose": row.purpose, "recipient": row.recipient_role, "smtp": refusal},
     )
     log.warning("%s failed for good: %s", row.key, refusal)

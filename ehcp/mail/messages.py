@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -94,7 +94,7 @@ def address(session: Session, case: Case, council: Council, recipient: str) -> A
     if kind == "setting" and case.setting_name:
         return by_post(case.setting_name, "setting", None)
     if kind == "send_team":
-        return Address(council.send_team.email, council.send_team.organisation, "send_team")
+        return team_address(council)
     if kind == "officer":
         return _officer(council, case, which)
     if kind == "manager":
@@ -285,7 +285,26 @@ def context(
         extra |= _exception(session, case, _about(message))
     if message.purpose == "message_failed":
         extra |= _failed(session, _about(message))
+    if message.purpose == "run_stopped":
+        extra |= run_stopped_context(_about(message))
     return {**base, **extra}
+
+
+def team_address(council: Council) -> Address:
+    """The SEND team's shared inbox."""
+    return Address(council.send_team.email, council.send_team.organisation, "send_team")
+
+
+def run_stopped_about(*, attempts: int, error_id: str | None, stopped_at: datetime) -> str:
+    """What a "run stopped" alert is about, in its key: each stop is told once."""
+    return f"{attempts}:{error_id or 'none'}:{stopped_at:%Y%m%dT%H%M%S}"
+
+
+def run_stopped_context(about: str) -> dict[str, Any]:
+    """The alert's variables, read back from its `about` (the stop path cannot count on
+    reading the rest of the case: its data may be what makes the run fail)."""
+    attempts, error_id, _ = about.split(":")
+    return {"attempts": int(attempts), "error_id": None if error_id == "none" else error_id}
 
 
 def _advice(session: Session, case: Case, key: str) -> AdviceRequest | None:

@@ -9,6 +9,7 @@ that the case changed since its run last looked.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -19,12 +20,17 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import NotPausedError, ObjectNotFound
 from prefect.flow_runs import resume_flow_run
-from prefect.states import Scheduled
+from prefect.states import Failed, Scheduled
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ehcp.runtime.signals import Wake
 
 REQUEST_DEPLOYMENT = "ehc-request/ehc-request"
+# The name of the Failed state a run is given when the sweep stops requeueing it
+# (ehcp.runtime.backoff): the Runs page shows it, and the hunt for stranded runs skips it.
+STOPPED = "Stopped"
+# Our tasks' failures name an error id (ehcp.error_log.record_failure): 12 hex digits.
+ERROR_ID = re.compile(r"error id ([0-9a-f]{12})")
 WAKE_PATIENCE_SECONDS = 8.0
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,8 @@ class RunStatus:
     state: StateType | None  # None: Prefect has no such run
     seconds_in_state: float
     entered_at: datetime = datetime.min.replace(tzinfo=UTC)  # when it entered that state
+    name: str = ""  # the state's name: "Stopped" when the sweep stopped requeueing it
+    error_id: str | None = None  # from a Failed state's message, when our task logged one
 
 
 def status(flow_run_id: str) -> RunStatus:
@@ -84,7 +92,14 @@ def status(flow_run_id: str) -> RunStatus:
     if run.state is None:
         return RunStatus(None, 0.0)
     entered_at = run.state.timestamp
-    return RunStatus(run.state.type, (datetime.now(UTC) - entered_at).total_seconds(), entered_at)
+    found = ERROR_ID.search(run.state.message or "")
+    return RunStatus(
+        run.state.type,
+        (datetime.now(UTC) - entered_at).total_seconds(),
+        entered_at,
+        name=run.state.name or "",
+        error_id=found.group(1) if found else None,
+    )
 
 
 def stranded_runs(
@@ -98,6 +113,7 @@ def stranded_runs(
         DeploymentFilterName,
         FlowRunFilter,
         FlowRunFilterState,
+        FlowRunFilterStateName,
         FlowRunFilterStateType,
     )
 
@@ -106,7 +122,11 @@ def stranded_runs(
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=stranded))
+                # A run the sweep stopped is not stranded: it waits for `ehcp run retry`.
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=stranded),
+                    name=FlowRunFilterStateName(not_any_=[STOPPED]),
+                )
             ),
             deployment_filter=DeploymentFilter(
                 name=DeploymentFilterName(any_=[REQUEST_DEPLOYMENT.split("/")[1]])
@@ -133,7 +153,27 @@ def reschedule(flow_run_id: str) -> None:
         client.set_flow_run_state(UUID(flow_run_id), Scheduled(), force=True)
 
 
+def stop(flow_run_id: str, message: str) -> None:
+    """Mark a failing run "Stopped" (still Failed, so Prefect's filters for failed runs find
+    it); `message`, shown beside it in the Runs list, says why and what to do. No names."""
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(flow_run_id), Failed(name=STOPPED, message=message), force=True)
+
+
 def set_tags(flow_run_id: str, tags: list[str]) -> None:
     """Replace the run's tags (ehcp.views.run_status.run_tags says which)."""
     with get_client(sync_client=True) as client:
         client.update_flow_run(UUID(flow_run_id), tags=tags)
+
+
+def publish_timeline(case_ref: str, markdown: str) -> None:
+    """A new version of the case's timeline artifact (from a task: the sweep's)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from ehcp.views.timeline import artifact_key
+
+    create_markdown_artifact(
+        key=artifact_key(case_ref),
+        markdown=markdown,
+        description=f"Statutory timeline and next steps for {case_ref}",
+    )

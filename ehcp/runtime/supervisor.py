@@ -75,6 +75,14 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         # (Prefect's client and UI fetch one; `request_sweep` below does too).
         "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS": ",".join(ui_origins(settings)),
         "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
+        # Retention: Prefect deletes finished runs (a closed case's, every sweep's), their
+        # logs and artifacts this long after they ended. Open cases' runs wait suspended,
+        # never finished, so are kept; one it deleted regardless (a stopped run) is started
+        # afresh by the sweep from the case record (ehcp.runtime.failed_runs).
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(
+            round(settings.prefect_retention_days * 86400)
+        ),
     }
     if settings.prefect_api_auth_string is not None:
         environment["PREFECT_API_AUTH_STRING"] = settings.prefect_api_auth_string.get_secret_value()

@@ -166,6 +166,7 @@ ACTOR_WORDS = {
     "system": "System",
     "system:request-flow": "System (case run)",
     "system:mail": "System (email)",
+    "system:sweep": "System (sweep)",
     "coordinator:cli": "Coordinator (command line)",
     "coordinator:post-tray": "Coordinator (post tray)",
     "coordinator:prefect-ui": "Coordinator (Prefect)",

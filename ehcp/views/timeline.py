@@ -168,6 +168,29 @@ def document_path(ref: str, number: int) -> str:
     return f"/staff/cases/{ref}/documents/{number}"
 
 
+def limits_table(timeline: Timeline) -> list[str]:
+    """The "Statutory limits" section: each limit, its basis, dates and state."""
+    lines = [
+        "## Statutory limits",
+        "",
+        "| Limit | Basis | Starts | Due | Done | State |",
+        "|---|---|---|---|---|---|",
+    ]
+    for limit in timeline.limits:
+        state = STATE_WORDS[limit.state.value]
+        if limit.days_remaining is not None:
+            state += f", {limit.days_remaining} days left"
+        if limit.days_late:
+            state += f", {limit.days_late} days late"
+        if limit.exceptions:
+            state += " (" + "; ".join(words(item.ground.value) for item in limit.exceptions) + ")"
+        lines.append(
+            f"| {limit_label(limit)} | {limit.basis} | {_iso(limit.starts_on) or '-'} "
+            f"| {_iso(limit.due_on) or '-'} | {_iso(limit.done_on) or '-'} | {state} |"
+        )
+    return lines
+
+
 def timeline_markdown(look, details: CaseDetails | None = None, *, web_url: str = "") -> str:
     """The coordinator's view of a case in the Prefect UI: dates, states, what is next.
 
@@ -190,25 +213,7 @@ def timeline_markdown(look, details: CaseDetails | None = None, *, web_url: str 
     lines += [f"- Waiting for {item}" for item in look.waiting_for]
     if details is not None and details.flags():
         lines += ["", "## The family", ""] + [f"- {line}" for line in details.flags()]
-    lines += [
-        "",
-        "## Statutory limits",
-        "",
-        "| Limit | Basis | Starts | Due | Done | State |",
-        "|---|---|---|---|---|---|",
-    ]
-    for limit in timeline.limits:
-        state = STATE_WORDS[limit.state.value]
-        if limit.days_remaining is not None:
-            state += f", {limit.days_remaining} days left"
-        if limit.days_late:
-            state += f", {limit.days_late} days late"
-        if limit.exceptions:
-            state += " (" + "; ".join(words(item.ground.value) for item in limit.exceptions) + ")"
-        lines.append(
-            f"| {limit_label(limit)} | {limit.basis} | {_iso(limit.starts_on) or '-'} "
-            f"| {_iso(limit.due_on) or '-'} | {_iso(limit.done_on) or '-'} | {state} |"
-        )
+    lines += ["", *limits_table(timeline)]
     if look.undelivered:
         lines += ["", "## Emails that could not be delivered", ""]
         lines += [f"- **{item}**: send it another way and correct the address" for item in look.undelivered]

@@ -51,6 +51,7 @@ NAMED_PROFESSIONALS_SERVICE = "Example Occupational Therapy Service"
 SETTING_EMAIL = "head@example-primary.sch.uk"
 # Marks the combinations queued directly, so their keys never meet a run's.
 DIRECT = date(2030, 1, 1)
+NOW_STOPPED = datetime(2026, 4, 28, 9, 0, tzinfo=UTC)  # when a run stopped (run_stopped)
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "limit_warning": ("send_team",),
     "limit_breached": ("contact",),
     "message_failed": ("send_team",),
+    "run_stopped": ("send_team",),
 }
 # Sent only on a ladder other than the example council's (its rungs for the family's
 # advice are a reminder alone; no rung escalates to the one asked).
@@ -375,6 +377,9 @@ def _queued_directly(scenario: _Scenario, case: Case, *, young_person: bool) -> 
         "limit_breached": "final_plan",
         "exception_applied": exception_about,
         "message_failed": failed,
+        "run_stopped": messages.run_stopped_about(
+            attempts=6, error_id="0123456789ab", stopped_at=NOW_STOPPED
+        ),
     }
     recipients = {
         "family": f"family:{family.id}",

@@ -62,6 +62,7 @@ class _Recorder:
             return refusal
         content = envelope.original_content or envelope.content
         self.sink.messages.append(message_from_bytes(content, policy=policy.default))
+        self.sink.recipients.append(list(envelope.rcpt_tos))
         self.sink.tls_used.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
 
@@ -87,6 +88,7 @@ class SmtpSink:
     ) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []  # each accepted message's envelope recipients
         self.tls_used: list[bool] = []
         self.data = _Script()
         self.rcpt = _Script()
