@@ -29,14 +29,23 @@ def ehc_sweep(runner_started_at: datetime | None = None) -> sweeper.SweepReport:
     report = wake_due_cases(runner_started_at)
     logger = get_run_logger()
     logger.info(
-        "started %d, woke %d, rescheduled %d, left %d waiting",
+        "started %d, woke %d, rescheduled %d, left %d waiting; failed runs: %d backing off, %d stopped; "
+        "%d lost runs started afresh",
         len(report.started),
         len(report.woken),
         len(report.rescheduled),
         len(report.waiting),
+        len(report.backing_off),
+        len(report.stopped),
+        len(report.recreated),
     )
     mail = deliver_outbox()
     logger.info("outbox: sent %d, deferred %d, failed %d", mail.sent, mail.deferred, mail.failed)
+    reports = deliver_report_emails()
+    if reports.sent or reports.deferred or reports.failed:
+        logger.info(
+            "report emails: sent %d, deferred %d, failed %d", reports.sent, reports.deferred, reports.failed
+        )
     board = publish_caseload()
     logger.info("caseload: %d open case(s) on %d board(s)", board.cases, board.boards)
     return report
@@ -69,3 +78,19 @@ def deliver_outbox() -> DeliveryCounts:
             settings=settings(),
             now=timesource.now(),
         ).counts
+
+
+@task(name="deliver-report-emails", cache_policy=NO_CACHE)
+def deliver_report_emails() -> DeliveryCounts:
+    """Retry a weekly report email the relay deferred (its own flow runs once a week)."""
+    from ehcp.mail.reports import deliver_reports_sync
+    from ehcp.mail.transport import SmtpTransport
+
+    with no_personal_data_in_errors("deliver-report-emails", SWEEP), database() as session:
+        return deliver_reports_sync(
+            session,
+            transport=SmtpTransport(settings()),
+            council=council(),
+            settings=settings(),
+            now=timesource.now(),
+        )
