@@ -39,17 +39,17 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ehcp.council.config import Council
 from ehcp.db import crud, runs
-from ehcp.db.engine import rows_updated
 from ehcp.db.models import Channel, Document, OutboundMessage, OutboxState
 from ehcp.documents.kinds import parse
 from ehcp.documents.store import attachment_name, separate_advice_files
 from ehcp.error_log import record_failure
+from ehcp.mail.claims import claim, queued_or_stale
 from ehcp.mail.compose import compose
 from ehcp.mail.transport import PermanentSendError, SendError, TransientSendError, Transport
 from ehcp.settings import Settings
@@ -129,10 +129,10 @@ async def deliver(
             report.failed.append(row.key)
             report.errors[row.key] = str(unbuildable)
             continue
-        if not _claim(session, row=row, now=now, settings=settings):
+        if not claim(session, OutboundMessage, row=row, due=_is_due(now=now, settings=settings), now=now):
             continue  # another deliverer took it first
         try:
-            await _send_with_retries(transport, message, settings=settings)
+            await send_with_retries(transport, message, settings=settings)
         except TransientSendError as error:
             _deferred(session, row=row, now=now, error=error)
             report.deferred.append(row.key)
@@ -184,21 +184,13 @@ def due_rows(
 def _is_due(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
     """An email queued and due, or claimed by a worker that has since died."""
     # Letters by post are never the relay's: they wait in the post tray (post_tray.py).
-    return and_(col(OutboundMessage.channel) == Channel.EMAIL, _queued_or_stale(now=now, settings=settings))
-
-
-def _queued_or_stale(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
-    stale = now - timedelta(seconds=settings.smtp_claim_stale_seconds)
-    return or_(
-        and_(
-            col(OutboundMessage.state) == OutboxState.QUEUED,
-            or_(col(OutboundMessage.next_attempt_at).is_(None), col(OutboundMessage.next_attempt_at) <= now),
-        ),
-        and_(col(OutboundMessage.state) == OutboxState.SENDING, col(OutboundMessage.claimed_at) < stale),
+    return and_(
+        col(OutboundMessage.channel) == Channel.EMAIL,
+        queued_or_stale(OutboundMessage, now=now, settings=settings),
     )
 
 
-async def _send_with_retries(transport: Transport, message: EmailMessage, *, settings: Settings) -> None:
+async def send_with_retries(transport: Transport, message: EmailMessage, *, settings: Settings) -> None:
     """Transient failures are tried again within this pass; the last one is raised.
     Tests set EHC_SMTP_RETRY_WAIT_SECONDS=0 so retries do not wait."""
     async for attempt in AsyncRetrying(
@@ -260,22 +252,6 @@ def enclosures(session: Session, row: OutboundMessage) -> list[Enclosure] | None
 def _attachments(session: Session, row: OutboundMessage) -> list[tuple[str, str, bytes]] | None:
     found = enclosures(session, row)
     return None if found is None else [(item.file_name, item.media_type, item.content) for item in found]
-
-
-def _claim(session: Session, *, row: OutboundMessage, now: datetime, settings: Settings) -> bool:
-    """Take the row if it is still due. The condition is checked by the UPDATE itself, not
-    against the row as this session last saw it: after any commit the session reloads rows
-    lazily, and would then "see" another worker's fresh claim as the state to replace."""
-    claimed = rows_updated(
-        session,
-        update(OutboundMessage)
-        .where(col(OutboundMessage.id) == row.id, _is_due(now=now, settings=settings))
-        .values(state=OutboxState.SENDING, claimed_at=now, attempts=col(OutboundMessage.attempts) + 1)
-        .execution_options(synchronize_session=False),
-    )
-    session.commit()
-    session.refresh(row)
-    return claimed == 1
 
 
 # Sending these to the family meets a limit or starts the family's 15 days: the case's

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ehcp.council.config import Contact, Council
-from ehcp.db.engine import rows_updated
 from ehcp.db.models import OutboxState, ReportMessage
+from ehcp.mail.claims import claim, queued_or_stale
 from ehcp.mail.compose import compose_report
-from ehcp.mail.delivery import DEFER_MAX, DEFER_STEP, DeliveryCounts, _send_with_retries
+from ehcp.mail.delivery import DEFER_MAX, DEFER_STEP, DeliveryCounts, send_with_retries
 from ehcp.mail.outbox import message_id
 from ehcp.mail.transport import PermanentSendError, TransientSendError, Transport
 from ehcp.rendering import email_blocks, email_environment
@@ -104,20 +103,8 @@ def queue_weekly_report(
 
 
 def due(session: Session, *, now: datetime, settings: Settings) -> list[ReportMessage]:
-    query = select(ReportMessage).where(_is_due(now=now, settings=settings))
+    query = select(ReportMessage).where(queued_or_stale(ReportMessage, now=now, settings=settings))
     return list(session.exec(query.order_by(col(ReportMessage.id))))
-
-
-def _is_due(*, now: datetime, settings: Settings) -> ColumnElement[bool]:
-    """Queued and due, or claimed by a worker that has since died (as a case's email)."""
-    stale = now - timedelta(seconds=settings.smtp_claim_stale_seconds)
-    return or_(
-        and_(
-            col(ReportMessage.state) == OutboxState.QUEUED,
-            or_(col(ReportMessage.next_attempt_at).is_(None), col(ReportMessage.next_attempt_at) <= now),
-        ),
-        and_(col(ReportMessage.state) == OutboxState.SENDING, col(ReportMessage.claimed_at) < stale),
-    )
 
 
 async def deliver_reports(
@@ -127,10 +114,11 @@ async def deliver_reports(
     sent = deferred = failed = 0
     for row in due(session, now=now, settings=settings):
         message = _message(row, council=council, now=now)
-        if not _claim(session, row=row, now=now, settings=settings):
+        still_due = queued_or_stale(ReportMessage, now=now, settings=settings)
+        if not claim(session, ReportMessage, row=row, due=still_due, now=now):
             continue  # another deliverer took it first
         try:
-            await _send_with_retries(transport, message, settings=settings)
+            await send_with_retries(transport, message, settings=settings)
         except TransientSendError as error:
             row.state, row.last_error = OutboxState.QUEUED, str(error)
             row.next_attempt_at = now + min(DEFER_STEP * max(row.attempts, 1), DEFER_MAX)
@@ -171,17 +159,3 @@ def _message(row: ReportMessage, *, council: Council, now: datetime) -> EmailMes
         attachments=attachments,
         now=now,
     )
-
-
-def _claim(session: Session, *, row: ReportMessage, now: datetime, settings: Settings) -> bool:
-    """Take the row if it is still due, judged by the UPDATE itself (ehcp.mail.delivery._claim)."""
-    claimed = rows_updated(
-        session,
-        update(ReportMessage)
-        .where(col(ReportMessage.id) == row.id, _is_due(now=now, settings=settings))
-        .values(state=OutboxState.SENDING, claimed_at=now, attempts=col(ReportMessage.attempts) + 1)
-        .execution_options(synchronize_session=False),
-    )
-    session.commit()
-    session.refresh(row)
-    return claimed == 1
