@@ -16,6 +16,7 @@ import pytest
 
 from ehcp.runtime.supervisor import (
     SWEEP_AFTER_START,
+    create_flow_run,
     csrf_headers,
     group_members,
     http_ok,
@@ -68,11 +69,8 @@ def eventually(condition: Callable[[], object], timeout: float, what: str) -> No
 def start_a_sweep(api_url: str, name: str) -> str:
     with httpx.Client(base_url=api_url, timeout=10) as client:
         deployment = client.get("/deployments/name/ehc-sweep/ehc-sweep").json()
-        created = client.post(
-            f"/deployments/{deployment['id']}/create_flow_run",
-            json={"name": name},
-            headers=csrf_headers(client),  # Prefect runs with CSRF protection on
-        )
+        # With a CSRF token (Prefect runs with CSRF protection on), again while it is busy.
+        created = create_flow_run(client, deployment["id"], {"name": name})
     created.raise_for_status()
     return created.json()["id"]
 

@@ -427,15 +427,31 @@ def request_sweep(
         with httpx.Client(base_url=api_url, timeout=5.0, transport=transport, headers=headers) as client:
             deployment = client.get(f"/deployments/name/{SWEEP_DEPLOYMENT}")
             deployment.raise_for_status()
-            created = client.post(
-                f"/deployments/{deployment.json()['id']}/create_flow_run",
-                json={"name": SWEEP_AFTER_START, "parameters": parameters},
-                headers=csrf_headers(client),
+            created = create_flow_run(
+                client, deployment.json()["id"], {"name": SWEEP_AFTER_START, "parameters": parameters}
             )
             created.raise_for_status()
     except (httpx.HTTPError, ValueError, KeyError) as error:  # never worth stopping the supervisor
         return f"could not request a sweep after start ({error!r}); the scheduled one will come"
     return "sweep requested after start"
+
+
+# Prefect answers 503 while its database is busy (SQLite under load: seen in CI when a run
+# was created during a burst of state changes); its own client retries those, and so do we.
+BUSY = 503
+CREATE_ATTEMPTS = 5
+
+
+def create_flow_run(client: httpx.Client, deployment_id: str, body: dict) -> httpx.Response:
+    """POST a run of the deployment, with a CSRF token, trying again while Prefect is busy."""
+    for attempt in range(CREATE_ATTEMPTS):
+        created = client.post(
+            f"/deployments/{deployment_id}/create_flow_run", json=body, headers=csrf_headers(client)
+        )
+        if created.status_code != BUSY or attempt == CREATE_ATTEMPTS - 1:
+            break
+        time.sleep(0.5 * 2**attempt)
+    return created
 
 
 def csrf_headers(client: httpx.Client) -> dict[str, str]:

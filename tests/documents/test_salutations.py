@@ -26,6 +26,7 @@ from tests.conftest import EXAMPLE_COUNCIL_DIR
 from tests.db.factories import PARENT_EMAIL
 from tests.mail.scenarios import (
     ABOUT_ADVICE,
+    BY_THE_SWEEP,
     NAMED_PROFESSIONAL,
     OTHER_LADDERS_ONLY,
     PARENT,
@@ -127,7 +128,7 @@ def test_every_email_the_runs_queued_went_to_a_kind_of_recipient_the_table_lists
 
 
 @pytest.mark.parametrize(
-    ("purpose", "kind"), [pair for pair in TABLE if pair not in OTHER_LADDERS_ONLY], ids=label
+    ("purpose", "kind"), [pair for pair in TABLE if pair not in OTHER_LADDERS_ONLY | BY_THE_SWEEP], ids=label
 )
 def test_each_recipient_the_table_lists_was_sent_that_email_by_a_run(purpose, kind):
     assert by_run(purpose, kind), f"no run sent {purpose} to {kind}: the table is not what the planner does"

@@ -334,6 +334,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "message_failed": ("send_team",),
     "run_stopped": ("send_team",),
 }
+# Sent by the sweep, never by a case's run: the run is the thing that stopped.
+BY_THE_SWEEP = {("run_stopped", "send_team")}
 # Sent only on a ladder other than the example council's (its rungs for the family's
 # advice are a reminder alone; no rung escalates to the one asked).
 OTHER_LADDERS_ONLY = {

@@ -262,3 +262,20 @@ def test_a_sweep_prefect_refuses_is_said_and_left_to_the_schedule():
     refusing = httpx.MockTransport(lambda request: httpx.Response(404, json={"detail": "not found"}))
     said = request_sweep("http://prefect.test/api", transport=refusing)
     assert said.startswith("could not request a sweep after start (")
+
+
+def test_a_sweep_request_prefect_answers_busy_is_tried_again(monkeypatch):
+    monkeypatch.setattr("ehcp.runtime.supervisor.time.sleep", lambda seconds: None)
+    posts: list[int] = []
+
+    def prefect(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/ehc-sweep/ehc-sweep"):
+            return httpx.Response(200, json={"id": "5a1d"})
+        if request.url.path == "/api/csrf-token":
+            return httpx.Response(200, json={"token": "t", "client": request.url.params["client"]})
+        posts.append(1)
+        # Prefect's answer while its SQLite database is busy, twice, then the run.
+        return httpx.Response(503 if len(posts) < 3 else 201, json={"id": "run"})
+
+    said = request_sweep("http://prefect.test/api", transport=httpx.MockTransport(prefect))
+    assert said == "sweep requested after start" and len(posts) == 3
