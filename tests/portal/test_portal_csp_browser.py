@@ -4,6 +4,8 @@ components (the error summary takes focus), and the browser reports no violation
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.portal.conftest import PDF
@@ -42,7 +44,7 @@ def test_the_portal_runs_gov_uk_frontend_with_no_csp_violation(assessing):
         page.get_by_role("button", name="Continue").click()
         page.locator(".govuk-error-summary").wait_for()
         # GOV.UK Frontend's ErrorSummary focuses itself once initAll() has run.
-        page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+        wait_in_page(page, "document.activeElement.classList.contains('govuk-error-summary')")
         page.get_by_label("Section C:").fill("Hearing loss, both ears.")
         page.get_by_label("Upload your advice").set_input_files(
             {"name": "report.pdf", "mimeType": "application/pdf", "buffer": PDF}
@@ -54,7 +56,7 @@ def test_the_portal_runs_gov_uk_frontend_with_no_csp_violation(assessing):
         messages_so_far = list(messages)
         # The watch works and the policy holds: an injected inline script does not run.
         ran = page.evaluate(INJECT_INLINE_SCRIPT)
-        page.wait_for_function("window.__violations.length > 0")
+        wait_in_page(page, "window.__violations.length > 0")
         assert ran is None and page.evaluate("window.__violations") == ["script-src-elem inline"]
     assert violations == []
     problems = [
@@ -63,3 +65,14 @@ def test_the_portal_runs_gov_uk_frontend_with_no_csp_violation(assessing):
         if (m.startswith(("error", "pageerror")) and "status of 400" not in m) or "Content Security" in m
     ]
     assert problems == []
+
+
+def wait_in_page(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll `expression` with page.evaluate. Not page.wait_for_function: its string
+    predicate is compiled in the page, which this page's CSP (no 'unsafe-eval') refuses,
+    now and then (a CI run failed on it); page.evaluate is the browser's own call."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {expression}")
+        time.sleep(0.1)
