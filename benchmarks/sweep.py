@@ -117,7 +117,7 @@ def main() -> None:
     prefect = FakePrefect()
     orchestration.status = prefect.status  # type: ignore[assignment]
     orchestration.wake = prefect.wake  # type: ignore[assignment]
-    orchestration.stranded_runs = lambda *a, **k: []  # type: ignore[assignment]
+    orchestration.stranded_runs = lambda *a, **k: {}  # type: ignore[assignment]
 
     print(f"{'open':>8} {'due':>6} {'sweep ms':>9} {'ms/due':>7} {'scan ms':>8} {'sweep/scan':>10}")
     results: dict[tuple[str, int], float] = {}

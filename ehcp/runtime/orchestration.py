@@ -89,6 +89,10 @@ def status(flow_run_id: str) -> RunStatus:
             run = client.read_flow_run(UUID(flow_run_id))
         except ObjectNotFound:
             return RunStatus(None, 0.0)
+    return _status_of(run)
+
+
+def _status_of(run: FlowRun) -> RunStatus:
     if run.state is None:
         return RunStatus(None, 0.0)
     entered_at = run.state.timestamp
@@ -104,10 +108,11 @@ def status(flow_run_id: str) -> RunStatus:
 
 def stranded_runs(
     stale_after_seconds: float, limit: int = 200, *, runner_started_at: datetime | None = None
-) -> list[str]:
-    """Case runs a dead worker left behind: Crashed or Failed, or Running for longer than
-    any look takes (by the wall clock), or since before the only runner last started.
-    Few at any time, so this stays cheap."""
+) -> dict[str, RunStatus]:
+    """Case runs a dead worker left behind, by id with their status (read once here, so the
+    sweep need not ask again): Crashed or Failed, or Running for longer than any look takes
+    (by the wall clock), or since before the only runner last started. Few at any time, so
+    this stays cheap."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
@@ -134,8 +139,8 @@ def stranded_runs(
             limit=limit,
         )
     now = datetime.now(UTC)
-    return [
-        str(run.id)
+    return {
+        str(run.id): _status_of(run)
         for run in runs
         if run.state is not None
         and (
@@ -143,7 +148,7 @@ def stranded_runs(
             or (now - run.state.timestamp).total_seconds() > stale_after_seconds
             or (runner_started_at is not None and run.state.timestamp < runner_started_at)
         )
-    ]
+    }
 
 
 def reschedule(flow_run_id: str) -> None:

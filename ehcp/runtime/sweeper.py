@@ -108,11 +108,11 @@ def sweep(
         report.waiting.append(case.ref)
     # A worker that died after a look saved its next wake time, but before the run
     # suspended, leaves a case that is not due: find such runs from Prefect's side.
-    for flow_run_id in orchestration.stranded_runs(stale_after_seconds, runner_started_at=runner_started_at):
+    lost = orchestration.stranded_runs(stale_after_seconds, runner_started_at=runner_started_at)
+    for flow_run_id, run in lost.items():
         stranded = runs.case_for_run(session, flow_run_id=flow_run_id)
         if stranded is None or stranded.closed_on is not None or stranded.ref in report.handled:
             continue
-        run = orchestration.status(flow_run_id)
         if run.state is StateType.FAILED:
             _failed(session, stranded, run, policy, council, now, report)
             continue

@@ -51,7 +51,7 @@ def test_parked_ids_are_only_the_random_form(tmp_path):
 
 
 def test_the_sweep_removes_stale_parked_uploads(session, monkeypatch):
-    monkeypatch.setattr(orchestration, "stranded_runs", lambda *args, **kwargs: [])  # no Prefect here
+    monkeypatch.setattr(orchestration, "stranded_runs", lambda *args, **kwargs: {})  # no Prefect here
     pending = pending_dir(get_settings().var_dir)
     old = park(pending, FILE, now=NOW - timedelta(days=2))
     fresh = park(pending, FILE, now=NOW - timedelta(minutes=5))
