@@ -200,3 +200,20 @@ def test_a_row_with_the_wrong_number_of_cells_is_refused_by_its_line(session, co
     assert outcome.imported_closed == 1
     assert [(r.line, r.column) for r in outcome.rejects] == [(3, "")]
     assert "cells" in outcome.rejects[0].reason
+
+
+# Edge days of the rules the live writers share: the EHC regime began on 1 September 2014
+# (CFA 2014 Part 3); a child or young person must be under 25 on the day the request was
+# received (CFA 2014 s.83(2)). The open row is received on 6 April 2026.
+@pytest.mark.parametrize(
+    ("row", "imported"),
+    [
+        (closed("R1", received_date="2014-09-01"), True),  # the regime's first day
+        (open_assessing("R1", child_date_of_birth="2001-04-07"), True),  # 25 the day after receipt
+        (open_assessing("R1", child_date_of_birth="2001-04-06"), False),  # 25 on the day of receipt
+    ],
+)
+def test_the_edge_days_of_the_regime_and_the_age_limit(session, council, row, imported):
+    outcome = run(session, council, [row])
+    assert (outcome.imported_closed + outcome.imported_open == 1) is imported
+    assert (len(outcome.rejects) == 0) is imported
