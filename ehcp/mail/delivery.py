@@ -40,8 +40,16 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
 
 from ehcp.council.config import Council
 from ehcp.db import crud, runs
@@ -62,6 +70,8 @@ ACTOR = "system:mail"
 # After a pass's retries, a transient failure waits 15 minutes per attempt so far, at most 6 hours.
 DEFER_STEP = timedelta(minutes=15)
 DEFER_MAX = timedelta(hours=6)
+# How long a sent message's record waits for the database to come back.
+RECORD_SENT_PATIENCE_SECONDS = 120
 ENHANCED_STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
 
 
@@ -142,10 +152,27 @@ async def deliver(
             report.failed.append(row.key)
             report.errors[row.key] = str(error)
         else:
-            if _sent(session, row=row, now=now):
+            if await _record_sent(session, row=row, now=now):
                 report.told_family.append(row.key)
             report.sent.append(row.key)
     return report
+
+
+async def _record_sent(session: Session, *, row: OutboundMessage, now: datetime) -> bool:
+    """`_sent`, tried again while the database is unreachable. The relay has the message
+    now: if this were given up, the claim would go stale and the message be sent again.
+    A database restart (a failover, an upgrade) takes seconds; a worker that dies here is
+    the one gap left (the module's docstring)."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_delay(RECORD_SENT_PATIENCE_SECONDS),
+        wait=wait_fixed(1),
+        before_sleep=lambda _: session.rollback(),
+        reraise=True,
+    ):
+        with attempt:
+            return _sent(session, row=row, now=now)
+    raise AssertionError("unreachable")  # AsyncRetrying either returns or reraises
 
 
 def deliver_sync(

@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -60,6 +60,8 @@ class _Recorder:
         refusal = self.sink.data.reply()
         if refusal:
             return refusal
+        if self.sink.before_accepting is not None:
+            self.sink.before_accepting()
         content = envelope.original_content or envelope.content
         self.sink.messages.append(message_from_bytes(content, policy=policy.default))
         self.sink.recipients.append(list(envelope.rcpt_tos))
@@ -92,6 +94,8 @@ class SmtpSink:
         self.tls_used: list[bool] = []
         self.data = _Script()
         self.rcpt = _Script()
+        # Called as each message's DATA is accepted, before the "250" goes back.
+        self.before_accepting: Callable[[], None] | None = None
         options: dict = {}
         if security != "none":
             assert certificate is not None, "TLS needs a certificate"
@@ -102,7 +106,20 @@ class SmtpSink:
                 options.update(ssl_context=context)
         if refuse_logins:
             options.update(authenticator=_refuse_every_login, auth_require_tls=False)
-        self.controller = Controller(_Recorder(self), hostname="127.0.0.1", port=self.port, **options)
+        self._options = options
+        self.controller = self._controller()
+
+    def _controller(self) -> Controller:
+        return Controller(_Recorder(self), hostname="127.0.0.1", port=self.port, **self._options)
+
+    def down(self) -> None:
+        """The relay goes away: connections are refused until `up()`."""
+        self.controller.stop()
+
+    def up(self) -> None:
+        """Back on the same port (a stopped controller's event loop cannot be reused)."""
+        self.controller = self._controller()
+        self.controller.start()
 
     # DATA scripting, kept as attributes for the tests that already use them.
     def answer_next(self, *replies: str) -> None:

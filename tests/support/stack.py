@@ -73,8 +73,17 @@ class Stack:
         return self.settings.prefect_home
 
     def set_today(self, day: date) -> None:
-        moment = datetime.combine(day, clock_time(9, 0), tzinfo=UTC)
-        self.clock_file.write_text(moment.isoformat())
+        self.set_now(datetime.combine(day, clock_time(9, 0), tzinfo=UTC))
+
+    def set_now(self, moment: datetime) -> None:
+        """Move every process's clock. Replaced whole, never rewritten in place: a process
+        reading the file while it was being written would see it empty."""
+        staged = self.clock_file.with_name(self.clock_file.name + ".new")
+        staged.write_text(moment.isoformat())
+        os.replace(staged, self.clock_file)
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.clock_file.read_text())
 
     def start_prefect(self) -> None:
         self._start(prefect_server(self.settings))
