@@ -63,13 +63,49 @@ def wake(flow_run_id: str | None, patience: float = WAKE_PATIENCE_SECONDS) -> Wa
             reraise=True,
         ):
             with attempt:
-                resume_flow_run(UUID(flow_run_id), run_input={})
+                _resume(UUID(flow_run_id))
     except NotPausedError:
         return Wake.NOT_WAITING
     except Exception as error:  # noqa: BLE001 - any Prefect outage leaves the case to the sweep
         log.warning("could not wake run %s: %s", flow_run_id, type(error).__name__)
         return Wake.UNREACHABLE
     return Wake.RESUMED
+
+
+# What Prefect's server says when a run is Suspended but its resume form was never saved.
+SCHEMA_NOT_FOUND = "Run input schema not found"
+# The form such a run is given back: no fields, so waking it with none is accepted. Its
+# next look suspends with the stage's own form.
+LOOK_AGAIN_FORM = {"title": "Look at the case again", "type": "object", "properties": {}}
+
+
+def _resume(flow_run_id: UUID) -> None:
+    """Resume with no input, repairing a suspension Prefect left without its form.
+
+    Prefect's suspend_flow_run (3.8.8) sets the run Suspended first and saves the resume
+    form's schema after, in a second call. A worker killed between the two, or a server
+    error on the second (the fault drill saw one while PostgreSQL restarted), leaves a
+    run that refuses every resume ("Run input schema not found"), so the case would wait
+    for ever. Such a run gets an empty form and is resumed."""
+    try:
+        resume_flow_run(flow_run_id, run_input={})
+    except RuntimeError as refused:
+        if SCHEMA_NOT_FOUND not in str(refused):
+            raise
+        log.warning("run %s was suspended without its form: repaired and resumed", flow_run_id)
+        _save_look_again_form(flow_run_id)
+        resume_flow_run(flow_run_id, run_input={})
+
+
+def _save_look_again_form(flow_run_id: UUID) -> None:
+    import json
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run_id)
+        keyset = run.state.state_details.run_input_keyset if run.state else None
+        if not keyset:
+            raise RuntimeError("the run's suspension names no form")
+        client.create_flow_run_input(flow_run_id, key=keyset["schema"], value=json.dumps(LOOK_AGAIN_FORM))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ import re
 import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime
+from uuid import UUID
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.flow_runs import resume_flow_run
 from sqlmodel import select
 
 from ehcp.db import crud
@@ -262,3 +265,21 @@ def test_the_prefect_server_going_down_loses_no_signal(system, stack):
     stack.start_prefect()
     assert ref in system.sweep().woken
     assert system.settled(ref).stage == "assessing"
+
+
+def test_a_run_suspended_without_its_resume_form_is_repaired_by_the_next_wake(system):
+    """Prefect sets a run Suspended, then saves its resume form in a second call; a worker
+    killed between the two (or a server error on the second, seen in the fault drill while
+    PostgreSQL restarted) leaves a run that refuses every resume. The form is lost here
+    as it would be there; the coordinator's decision must still move the case."""
+    ref = start(system, date(2026, 1, 14))
+    run_id = UUID(system.case(ref).flow_run_id)
+    with get_client(sync_client=True) as client:
+        keyset = client.read_flow_run(run_id).state.state_details.run_input_keyset
+        client.delete_flow_run_input(run_id, keyset["schema"])
+        with pytest.raises(RuntimeError, match="Run input schema not found"):
+            resume_flow_run(run_id, run_input={})  # what every wake met before the repair
+    system.today(date(2026, 2, 18))
+    assert system.decide(ref, "assessment", "assess", date(2026, 2, 18)) is Wake.RESUMED
+    assert system.settled(ref).stage == "assessing"
+    assert max(messages(ref).values()) == 1
