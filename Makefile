@@ -5,13 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench lock clean system-packages runtime-packages
+.PHONY: run test drill lint bench lock clean system-packages runtime-packages
 
 run: runtime-packages $(STAMP)
 	$(BIN)/ehcp up
 
+# Two processes: the tests that start real services on one, the rest on the other
+# (tests/conftest.py). `make test PYTEST_ARGS="-n 0 tests/web"` runs a part in this process.
 test: system-packages $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not drill" $(PYTEST_ARGS)
+
+# The fault drill (tests/production/test_fault_drill.py): 50 cases through worker kills,
+# Prefect and PostgreSQL restarts, the relay down. About 10 minutes on a quiet machine.
+drill: system-packages $(STAMP)
+	$(BIN)/python -m pytest -m drill -s $(PYTEST_ARGS)
 
 system-packages:
 	@scripts/system-packages.sh

@@ -29,6 +29,17 @@ def everything_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("EHC_REQUIRE_POSTGRES"))
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under `make test` (pytest-xdist, two processes, --dist loadgroup) every test that
+    starts real services runs on the same process, one after another, as they would alone:
+    they share their stacks (a session's Prefect server, a module's production profile),
+    and two Prefect stacks at once on two cores would only slow each other. The other
+    process takes the rest."""
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("real-services"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch) -> Iterator[None]:
     """No test reads a developer's .env or writes under the project's var/."""

@@ -61,6 +61,8 @@ class ProductionStack(Stack):
     prefect_port: int = 0
     # Where `prefect deploy --all` ran: a copy of the project's deployment files.
     deploy_dir: Path = field(default=Path())
+    # The `ehcp` pool's concurrency limit: how many flow runs all its workers run at once.
+    pool_limit: int = 10
 
     @classmethod
     def create_production(cls, root: Path, admin_url: str) -> ProductionStack:
@@ -192,7 +194,7 @@ class ProductionStack(Stack):
         env = self.client_env(self.root / "deploy-home")
         for command in (
             ("work-pool", "create", POOL, "--type", "process"),
-            ("work-pool", "set-concurrency-limit", POOL, "10"),
+            ("work-pool", "set-concurrency-limit", POOL, str(self.pool_limit)),
         ):
             done = self._prefect(*command, env=env, cwd=self.deploy_dir)
             assert done.returncode == 0, done.stdout + done.stderr
