@@ -19,7 +19,7 @@ from tests.db import factories
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 TEXT_FIELDS = [
     (form, name)
-    for form in {*FORM_FOR_STAGE.values()}
+    for form in sorted({*FORM_FOR_STAGE.values()}, key=lambda form: form.__name__)
     for name, schema in form.model_json_schema()["properties"].items()
     if schema.get("type") == "string" and "format" not in schema and "enum" not in schema
 ]
