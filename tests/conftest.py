@@ -6,7 +6,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,6 +62,14 @@ def postgres_admin_url() -> Iterator[str]:
     if given:
         yield given
         return
+    with own_postgres_server() as server:
+        yield server.admin_url
+
+
+@contextmanager
+def own_postgres_server() -> Iterator[TemporaryPostgres]:
+    """A PostgreSQL server from the machine's binaries, stopped afterwards. Without them
+    the test fails in CI (everything_required) and is skipped elsewhere."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         message = "no PostgreSQL binaries on this machine (apt-get install postgresql)"
@@ -70,7 +78,7 @@ def postgres_admin_url() -> Iterator[str]:
         pytest.skip(message)
     server = TemporaryPostgres.start(bin_dir)
     try:
-        yield server.admin_url
+        yield server
     finally:
         server.stop()
 

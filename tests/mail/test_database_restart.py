@@ -19,27 +19,18 @@ from sqlalchemy.engine import make_url
 
 from ehcp.db import migrate
 from ehcp.db.engine import make_engine, session_for
-from tests.conftest import everything_required
+from tests.conftest import own_postgres_server
 from tests.db import factories
 from tests.mail.rows import NOW, deliver, events, queue_one
-from tests.support.postgres import TemporaryPostgres, find_bin_dir
+from tests.support.postgres import TemporaryPostgres
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[TemporaryPostgres]:
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        message = "no PostgreSQL binaries on this machine (apt-get install postgresql)"
-        if everything_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    server = TemporaryPostgres.start(bin_dir)
-    try:
+    with own_postgres_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

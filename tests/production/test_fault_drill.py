@@ -47,9 +47,9 @@ from ehcp.runtime import sweeper
 from ehcp.runtime.supervisor import csrf_headers
 from ehcp.settings import PROJECT_ROOT, get_settings
 from tasks import common
-from tests.conftest import everything_required
+from tests.conftest import own_postgres_server
 from tests.support.pii_scan import find_personal_data
-from tests.support.postgres import TemporaryPostgres, find_bin_dir
+from tests.support.postgres import TemporaryPostgres
 from tests.support.production import WORKERS, ProductionStack
 from tests.support.stack import read_run, wait_until
 
@@ -86,17 +86,8 @@ POSTCODES = ["QX1 4PZ", "QY12 7TW", "QZ3 9XJ", "QW7 2UV", "QV5 8RS"]
 def drill_postgres() -> Iterator[TemporaryPostgres]:
     """A PostgreSQL server of the drill's own: restarting the session's would cut every
     other test's connections."""
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        message = "no PostgreSQL binaries on this machine (apt-get install postgresql)"
-        if everything_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    server = TemporaryPostgres.start(bin_dir)
-    try:
+    with own_postgres_server() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
