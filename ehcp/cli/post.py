@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ehcp import timesource
 from ehcp.cli.cases import wake
-from ehcp.cli.common import DATE_FORMATS, council, fail, stdout
+from ehcp.cli.common import DATE_FORMATS, council, fail, stdout, table
 from ehcp.db import crud
 from ehcp.db.engine import database
 from ehcp.domain.postal import deemed_delivered_on
@@ -30,20 +29,26 @@ def list_letters(case: CaseOption = None) -> None:
     """Letters waiting to be printed and posted, oldest first."""
     with database() as session:
         rows = post_tray.waiting(session, case_ref=case)
-        table = Table("id", "case", "letter", "to", "queued", "encloses")
+        listing = table("Letters to post, oldest first")
+        # What the post room types or matches by eye is never cut or folded; addresses
+        # and enclosures wrap.
+        for heading in ("id", "case", "letter", "queued"):
+            listing.add_column(heading, no_wrap=True)
+        for heading in ("to", "encloses"):
+            listing.add_column(heading, overflow="fold")
         for row in rows:
-            table.add_row(
+            listing.add_row(
                 str(row.id),
                 crud.case_by_id(session, case_id=row.case_id).ref,
                 words(row.purpose),
-                f"{row.recipient_address} ({row.recipient_role})",
                 f"{timesource.london_date(row.queued_at)}",
+                f"{row.recipient_address} ({row.recipient_role})",
                 (row.attach_document or "").replace(",", ", "),
             )
     if not rows:
         stdout.print("The post tray is empty.")
         return
-    stdout.print(table)
+    stdout.print(listing)
 
 
 @app.command("print")

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from ehcp.cli import common
 from ehcp.cli.main import app
 from ehcp.db import crud
 from ehcp.db.inputs import FamilyContactIn
@@ -214,7 +215,8 @@ def test_ehcp_post_lists_prints_and_marks_posted(
     monkeypatch.setenv("EHC_FROZEN_NOW", at(date(2026, 1, 5)).isoformat())
     monkeypatch.setenv("EHC_PREFECT_PORT", str(free_port()))  # nobody listens: the wake must not matter
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
+    # An 80-column terminal, whatever this process's own (rich reads COLUMNS once).
+    monkeypatch.setattr(common.stdout, "_width", 80)
     get_settings.cache_clear()
     runner = CliRunner()
     listed = runner.invoke(app, ["post", "list"])
