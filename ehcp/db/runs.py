@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -65,13 +65,34 @@ def case_for_run(session: Session, *, flow_run_id: str) -> Case | None:
 
 
 def cases_to_wake_query(*, now: datetime, limit: int) -> SelectOfScalar[Case]:
-    """Open cases whose run is due a look: the sweep's whole query, served by the wake_at index."""
+    """Cases whose run is due a look: the sweep's whole query, served by the wake_at index.
+
+    Open cases, and closed ones whose run has not yet looked at what closed them: the
+    write that closes a case (a decision not to assess, a withdrawal) is the one whose
+    letter the family must get, and its run sends it on that last look."""
     return (
         select(Case)
-        .where(col(Case.wake_at).is_not(None), col(Case.wake_at) <= now, col(Case.closed_on).is_(None))
+        .where(
+            col(Case.wake_at).is_not(None),
+            col(Case.wake_at) <= now,
+            or_(col(Case.closed_on).is_(None), col(Case.run_seen_version) < col(Case.version)),
+        )
         .order_by(col(Case.wake_at))
         .limit(limit)
     )
+
+
+def needs_a_look(case: Case) -> bool:
+    """Open, or closed by a change its run has not looked at yet (see cases_to_wake_query)."""
+    return case.closed_on is None or case.run_seen_version < case.version
+
+
+def rest(session: Session, *, case: Case) -> None:
+    """A closed case whose run has finished: nothing will look at it again, so the sweep
+    stops reading it."""
+    case.wake_at = None
+    session.add(case)
+    commit(session)
 
 
 def cases_to_wake(session: Session, *, now: datetime, limit: int) -> list[Case]:

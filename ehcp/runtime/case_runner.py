@@ -95,9 +95,12 @@ def reconcile(
             did += _perform(session, case, current, council, timeline, now, document_store, settings)
             continue
         wake_at = _instant(current.wake_on) if current.wake_on else None
-        if current.closed or runs.mark_looked(
+        looked = runs.mark_looked(
             session, case_id=id_of(case), seen_version=case.version, wake_at=wake_at, now=now
-        ):
+        )
+        # A closed case's look is its last, changed meanwhile or not: the sweep finds any
+        # later change unseen and lets the finished run rest (ehcp.runtime.sweeper).
+        if current.closed or looked:
             session.refresh(case)
             return Look(
                 case_ref=ref,

@@ -2,8 +2,9 @@
 
 Reads only `ehc_case.wake_at <= now` (indexed), so its cost follows the number
 of due cases. A due case is one whose next due moment has passed, or that
-changed since its run last looked (every write sets wake_at to now), or that
-has no run yet (a new request). The run itself moves wake_at on when it looks.
+changed since its run last looked (every write sets wake_at to now, closing writes
+included: the run's last look sends what the closing decision owes the family), or
+that has no run yet (a new request). The run itself moves wake_at on when it looks.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class SweepReport:
     backing_off: list[str] = field(default_factory=list)  # failed; too soon to requeue again
     stopped: list[str] = field(default_factory=list)  # failed too often: stopped this pass
     recreated: list[str] = field(default_factory=list)  # Prefect had lost the run: a new one
+    rested: list[str] = field(default_factory=list)  # closed, its run done: no longer read
 
     @property
     def handled(self) -> set[str]:
@@ -52,6 +54,7 @@ class SweepReport:
             *self.backing_off,
             *self.stopped,
             *self.recreated,
+            *self.rested,
         }
 
 
@@ -89,9 +92,15 @@ def sweep(
         if run.state is StateType.PAUSED:
             if orchestration.wake(case.flow_run_id) is Wake.RESUMED:
                 report.woken.append(case.ref)
+            else:  # Prefect did not take the resume: the next pass tries again
+                report.waiting.append(case.ref)
             continue
         if run.state is StateType.FAILED:
             _failed(session, case, run, policy, council, now, report)
+            continue
+        if run.state is StateType.COMPLETED and case.closed_on is not None:
+            runs.rest(session, case=case)  # its last look is done: nothing left to wake
+            report.rested.append(case.ref)
             continue
         # Running, or Pending (a runner that died between claiming the run and starting
         # it leaves it "Submitting" for good): since before the runner last started, or for
@@ -111,7 +120,7 @@ def sweep(
     lost = orchestration.stranded_runs(stale_after_seconds, runner_started_at=runner_started_at)
     for flow_run_id, run in lost.items():
         stranded = runs.case_for_run(session, flow_run_id=flow_run_id)
-        if stranded is None or stranded.closed_on is not None or stranded.ref in report.handled:
+        if stranded is None or not runs.needs_a_look(stranded) or stranded.ref in report.handled:
             continue
         if run.state is StateType.FAILED:
             _failed(session, stranded, run, policy, council, now, report)

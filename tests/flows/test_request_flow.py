@@ -236,6 +236,25 @@ def test_a_signal_written_before_the_run_suspends_is_not_lost(system):
     assert system.settled(ref).stage == "assessing"
 
 
+def test_a_decision_that_closes_the_case_reaches_the_family_when_its_wake_was_lost(system):
+    """Found by the fault drill: a decision not to assess closes the case as it is written,
+    and the sweep read only open cases, so a run whose wake was lost (Prefect or the
+    network down at that moment) never looked again and the family's letter (Regs 5(3):
+    the decision and their right to appeal) never went."""
+    ref = start(system, date(2026, 1, 12))
+    system.today(date(2026, 2, 16))
+    system.decide(ref, "assessment", "not_assess", date(2026, 2, 16), wake=False)
+    assert system.case(ref).closed_on == date(2026, 2, 16)
+    assert ref in system.sweep().woken
+    case = system.settled(ref)
+    assert read_run(case.flow_run_id).state.is_completed()
+    assert messages(ref)[("decision_not_to_assess", "family")] == 1
+    # Its run done and the case closed, the sweep lets it be.
+    assert case.wake_at is None
+    again = system.sweep()
+    assert ref not in again.handled | set(again.waiting)
+
+
 def test_a_worker_killed_mid_look_loses_nothing_and_repeats_nothing(system, stack):
     ref = start(system, date(2026, 1, 12))
     system.today(date(2026, 2, 16))
