@@ -10,14 +10,13 @@ STAMP := $(VENV)/.installed-stamp
 run: runtime-packages $(STAMP)
 	$(BIN)/ehcp up
 
-# One process. `make test PYTEST_ARGS="-n 2 --dist loadgroup"` runs two (pytest-xdist; the
-# tests that start real services together on one, tests/conftest.py): not yet the
-# default, as it has not had a green CI run on a quiet machine.
+# Two processes (pytest-xdist): the tests that start real services in order on one, the
+# fault drill and the quick tests on the other (tests/conftest.py). PYTEST_ARGS adds to it.
 test: system-packages $(STAMP)
-	$(BIN)/python -m pytest -m "not drill" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The fault drill (tests/production/test_fault_drill.py): 50 cases through worker kills,
-# Prefect and PostgreSQL restarts, the relay down. About 10 minutes on a quiet machine.
+# Prefect and PostgreSQL restarts, the relay down, alone. About 11 minutes on a quiet machine.
 drill: system-packages $(STAMP)
 	$(BIN)/python -m pytest -m drill -s $(PYTEST_ARGS)
 

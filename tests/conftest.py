@@ -31,12 +31,14 @@ def everything_required() -> bool:
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Under `make test` (pytest-xdist, two processes, --dist loadgroup) every test that
-    starts real services runs on the same process, one after another, as they would alone:
-    they share their stacks (a session's Prefect server, a module's production profile),
-    and two Prefect stacks at once on two cores would only slow each other. The other
-    process takes the rest."""
+    starts real services runs on the same process, one after another: they share their
+    stacks (a session's Prefect server, a module's production profile). The fault drill
+    has a stack of its own and runs on the other process, beside the quick tests: it is
+    meant to hold under load, and it is the longest single test."""
     for item in items:
-        if item.get_closest_marker("slow"):
+        if item.get_closest_marker("drill"):
+            item.add_marker(pytest.mark.xdist_group("drill"))
+        elif item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.xdist_group("real-services"))
 
 
