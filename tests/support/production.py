@@ -200,18 +200,19 @@ class ProductionStack(Stack):
             assert done.returncode == 0, done.stdout + done.stderr
         return self._prefect("--no-prompt", "deploy", "--all", env=env, cwd=self.deploy_dir)
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str, poll_seconds: float = 1) -> None:
         """`prefect worker start --pool ehcp` in a working directory of its own ("another
-        machine"), with this install's EHC_* settings and Prefect's client settings."""
+        machine"), with this install's EHC_* settings and Prefect's client settings, asking
+        for work every `poll_seconds` (Prefect's default, PREFECT_WORKER_QUERY_SECONDS, is
+        10: a worker started as the README says)."""
         home = self.root / name
         home.mkdir(parents=True, exist_ok=True)
         env = {**self.env, "EHC_VAR_DIR": str(home / "var")}
         env.update(prefect_environment(self.settings_for(env)))
-        # Ask for work every second (default 10 s). No `--limit`: in Prefect 3.8.8 a worker
-        # with one crashes when a run it just suspended is resumed before it has let go of
-        # the run's slot (PrefectHQ/prefect#16806); the pool's concurrency limit is the
-        # safe one (README).
-        env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
+        # No `--limit`: in Prefect 3.8.8 a worker with one crashes when a run it just
+        # suspended is resumed before it has let go of the run's slot (PrefectHQ/prefect#16806);
+        # the pool's concurrency limit is the safe one (README).
+        env["PREFECT_WORKER_QUERY_SECONDS"] = f"{poll_seconds:g}"
         env["PREFECT_WORKER_HEARTBEAT_SECONDS"] = "5"
         service = Service(
             name=name,
