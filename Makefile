@@ -40,6 +40,10 @@ bench: runtime-packages $(STAMP)
 	$(BIN)/python benchmarks/reports.py --cases 100000 --repeat 1
 	$(BIN)/python benchmarks/import.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/prefect_runs.py --databases postgresql
+	$(BIN)/python benchmarks/catch_up.py --cases 80
+	$(BIN)/python benchmarks/case_cost.py --cases 3
+	$(BIN)/python benchmarks/escalation_latency.py --cases 5
 
 # Installs exactly what the lock says, then the project itself without
 # resolving again; `pip check` fails if the lock misses a dependency.
