@@ -353,10 +353,16 @@ class ProductionStack(Stack):
 
     def workers_that_ran(self, flow_run_id: str) -> list[str]:
         """The workers that started this run. Both may try to submit a run they both saw;
-        the server lets one through and the other says it aborted the submission."""
+        the server lets one through and the other says it aborted that submission. A worker
+        that lost the race for one look may win it for the next, so attempts are counted:
+        one worker's log can hold both an aborted and a successful submission of a run."""
         tried = f"submitting flow run '{flow_run_id}'"
         lost = f"Aborted submission of flow run '{flow_run_id}'"
-        return [name for name in WORKERS if tried in (log := self.worker_log(name)) and lost not in log]
+        return [
+            name
+            for name in WORKERS
+            if (log := self.worker_log(name)).count(tried) > log.count(lost)
+        ]
 
     def _launch_in(self, service: Service, cwd: Path) -> None:
         """Start a service with `cwd` as its working directory (the supervisor starts its
