@@ -63,6 +63,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.support: the suite's stack; tests.db.factories: its cases
 
+from proc_cpu import cpu_seconds  # noqa: E402
+
 from ehcp.runtime.supervisor import group_members, prefect_server  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
@@ -73,7 +75,6 @@ ADVICE_DAYS = (date(2026, 2, 24), date(2026, 3, 3), date(2026, 3, 10), date(2026
 DRAFT_ON = date(2026, 4, 1)
 FINAL_ON = date(2026, 4, 16)
 SETTLE_SECONDS = 600  # a look on a loaded 2-core machine, with nine others queued beside it
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 ACCESS = re.compile(r'uvicorn\.access - \S+ - "(\w+) (/api/\S*) HTTP/[\d.]+" (\d+)')
 WEBSOCKET = re.compile(r'"WebSocket (/api/\S*)"')
 BEGUN = re.compile(r"Beginning flow run '[^']*' for flow '([^']+)'")
@@ -119,18 +120,6 @@ class HttpCounter:
             yield
         finally:
             self.watching = False
-
-
-def cpu_seconds(leader: int) -> float:
-    """User + system CPU of a process group's live members and the children they reaped."""
-    total = 0
-    for pid in group_members(leader):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / CLK_TCK
 
 
 @dataclass
@@ -439,7 +428,7 @@ def snapshot(stack: Stack, driver: Driver, counter: HttpCounter) -> Snapshot:
     return Snapshot(
         wall=time.monotonic(),
         cpu={
-            name: cpu_seconds(stack.services[name].process.pid)  # type: ignore[union-attr]
+            name: cpu_seconds(group_members(stack.services[name].process.pid))  # type: ignore[union-attr]
             for name in ("prefect-server", "flows")
         },
         ours_cpu=driver.ours_cpu,

@@ -85,6 +85,7 @@ from prefect.settings import (  # noqa: E402
     PREFECT_HOME,
     temporary_settings,
 )
+from proc_cpu import TICKS, descendants, processes, tree_cpu  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from ehcp import timesource  # noqa: E402
@@ -103,55 +104,10 @@ RECEIVED = date(2026, 11, 2)  # a Monday: the cohort's day of receipt
 # environment says 3 s, which would requeue every run still running after 3 s.
 STALE_AFTER_SECONDS = 600.0
 REQUEST_DEPLOYMENT = orchestration.REQUEST_DEPLOYMENT.split("/")[1]
-TICKS = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 
 
 # --- CPU from /proc ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Proc:
-    ppid: int
-    own: float  # utime + stime, seconds
-    reaped: float  # cutime + cstime: children that ended and were waited for
-
-
-def processes() -> dict[int, Proc]:
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue  # ended meanwhile
-        fields = raw[raw.rindex(")") + 2 :].split()
-        table[int(entry)] = Proc(
-            ppid=int(fields[1]),
-            own=(int(fields[11]) + int(fields[12])) / TICKS,
-            reaped=(int(fields[13]) + int(fields[14])) / TICKS,
-        )
-    return table
-
-
-def descendants(table: dict[int, Proc], root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for pid, proc in table.items():
-        children.setdefault(proc.ppid, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        for child in children.get(pid, []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def tree_cpu(table: dict[int, Proc], pids: set[int]) -> float:
-    """CPU seconds of these processes, living or ended and waited for by one of them."""
-    return sum(table[pid].own + table[pid].reaped for pid in pids if pid in table)
 
 
 def machine_busy() -> tuple[float, float]:
@@ -524,6 +480,27 @@ def idle_rate(meter: CpuMeter, seconds: float = 10.0) -> float:
     return CpuUse.between(before, meter.sample()).ours / seconds
 
 
+def looked_and_suspended(flow_run_id: str, now: datetime) -> bool:
+    """The case of this run has been looked at, at this clock, in its latest version, and
+    the run is Suspended again (tests/production's `settled_case`). A run Failed or
+    Crashed stops the benchmark: its figures would mean nothing."""
+    with database() as session:
+        looked = session.execute(
+            text(
+                "SELECT count(*) FROM ehc_case WHERE flow_run_id = :id AND run_looked_at >= :now "
+                "AND run_seen_version = version"
+            ),
+            {"id": flow_run_id, "now": now},
+        ).scalar_one()
+    if not looked:
+        return False
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(flow_run_id)).state
+    if state is not None and state.type in (StateType.FAILED, StateType.CRASHED):
+        raise RuntimeError(f"run {flow_run_id} is {state.name}: see the worker logs")
+    return state is not None and state.type is StateType.PAUSED
+
+
 def one_look_alone(
     stack: ProductionStack, meter: CpuMeter, cases: int, repeat: int
 ) -> tuple[Baseline, float]:
@@ -543,19 +520,7 @@ def one_look_alone(
         before = meter.sample()
         started = time.monotonic()
         assert orchestration.wake(run_id) is Wake.RESUMED
-        while True:
-            with database() as session:
-                looked = session.execute(
-                    text(
-                        "SELECT count(*) FROM ehc_case WHERE flow_run_id = :id AND run_looked_at >= :now "
-                        "AND run_seen_version = version"
-                    ),
-                    {"id": run_id, "now": now},
-                ).scalar_one()
-            with get_client(sync_client=True) as client:
-                state = client.read_flow_run(UUID(run_id)).state
-            if looked and state is not None and state.type is StateType.PAUSED:
-                break
+        while not looked_and_suspended(run_id, now):
             time.sleep(0.2)
         result.wall.append(time.monotonic() - started)
         time.sleep(2.0)  # the subprocess exits after suspending: count all of it

@@ -71,6 +71,7 @@ from catch_up import (  # noqa: E402
     as_install,
     ensure_workers,
     load,
+    looked_and_suspended,
     pause_schedules,
     production_stack,
 )
@@ -154,7 +155,10 @@ def open_group(stack: Stack, received: date, count: int) -> list[str]:
     with database() as session:
         report = sweeper.sweep(session, now=now, limit=count, stale_after_seconds=STALE_AFTER_SECONDS)
     assert sorted(report.started) == sorted(refs), report
-    wait_until(lambda: all(settled(ref, now) for ref in refs), timeout=count * 120 + 300)
+    run_ids = [case_run(ref).flow_run_id for ref in refs]
+    wait_until(
+        lambda: all(looked_and_suspended(run_id, now) for run_id in run_ids), timeout=count * 120 + 300
+    )
     return refs
 
 
@@ -171,26 +175,6 @@ def case_run(ref: str) -> CaseRun:
             text("SELECT id, flow_run_id FROM ehc_case WHERE ref = :ref"), {"ref": ref}
         ).one()
     return CaseRun(ref, case_id, flow_run_id)
-
-
-def settled(ref: str, now: datetime) -> bool:
-    """Looked at its latest version at this clock, and Suspended again (tests/production's
-    `settled_case`)."""
-    with database() as session:
-        row = session.execute(
-            text(
-                "SELECT flow_run_id FROM ehc_case WHERE ref = :ref AND run_looked_at >= :now "
-                "AND run_seen_version = version"
-            ),
-            {"ref": ref, "now": now},
-        ).first()
-    if row is None or row[0] is None:
-        return False
-    with get_client(sync_client=True) as client:
-        state = client.read_flow_run(UUID(row[0])).state
-    if state is not None and state.type in (StateType.FAILED, StateType.CRASHED):
-        raise RuntimeError(f"the run of {ref} is {state.name}: see the logs")
-    return state is not None and state.type is StateType.PAUSED
 
 
 def wait_until(condition, timeout: float, every: float = 0.1) -> None:
@@ -287,7 +271,7 @@ def one_at_a_time(stack: Stack, refs: list[str]) -> Latencies:
             assert len(report.woken) == 1, report
             [ref] = report.woken
             run = runs[ref]
-            wait_until(lambda run=run, now=now: settled(run.ref, now), timeout=600)
+            wait_until(lambda run=run, now=now: looked_and_suspended(run.flow_run_id, now), timeout=600)
             message_id = breach_message_id(run.case_id)
             assert message_id is not None, f"{ref}: no {PURPOSE} queued"
             email = arrival(stack, message_id)
@@ -330,7 +314,9 @@ def cron_sweep(stack: Stack, refs: list[str]) -> CronSweep:
     sweep_run = run_deployment("ehc-sweep/ehc-sweep", timeout=0)
     sweep_id = str(sweep_run.id)  # type: ignore[union-attr]
     wait_until(
-        lambda: all(settled(run.ref, moment) for run in runs), timeout=len(refs) * 120 + 300, every=0.5
+        lambda: all(looked_and_suspended(run.flow_run_id, moment) for run in runs),
+        timeout=len(refs) * 120 + 300,
+        every=0.5,
     )
     emails = []
     for run in runs:

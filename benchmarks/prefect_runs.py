@@ -72,6 +72,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.support: the suite's PostgreSQL and Chromium helpers
 
+from proc_cpu import children_of, cpu_seconds  # noqa: E402
+
 from ehcp.runtime.supervisor import Service, Supervisor, group_members, prefect_is_healthy  # noqa: E402
 from tests.support.postgres import TemporaryPostgres, find_bin_dir, free_port  # noqa: E402
 
@@ -93,7 +95,6 @@ TABLES = (
     "artifact",
     "artifact_collection",
 )
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -175,31 +176,6 @@ def prefect_server(
         supervisor.stop()
         if postgres is not None:
             postgres.stop()
-
-
-def children_of(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
-                found.append(int(entry.name))
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes and of the children they have reaped."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / CLK_TCK
 
 
 # --- filling Prefect's database -------------------------------------------------------------
