@@ -239,6 +239,7 @@ def sample_context() -> dict[str, Any]:
         "advice_received_on": date(2026, 3, 20),
         "advice_in": ["educational (10 March 2026)"],
         "advice_awaited": ["health (due 24 March 2026)"],
+        "advice_without": ["social care advice"],
         "limit_title": "Final EHC plan issued",
         "limit_basis": "Regs 13(2)",
         "days_remaining": 7,

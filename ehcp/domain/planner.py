@@ -33,7 +33,7 @@ from ehcp.domain.advice_plan import (
     role_key,
 )
 from ehcp.domain.clock import LimitState, Timeline
-from ehcp.domain.facts import AssessmentOutcome, CaseFacts, ExceptionFacts, IssueOutcome
+from ehcp.domain.facts import AdviceFacts, AssessmentOutcome, CaseFacts, ExceptionFacts, IssueOutcome
 from ehcp.domain.ladder import Ladder, Rung
 from ehcp.domain.roles import ContributorRole
 from ehcp.domain.stages import CaseStage, stage_of
@@ -210,6 +210,9 @@ def plan(
         draft(f"{purpose}_letter")
         send(purpose, recipients, due_on, attach=(f"{purpose}_letter",))
 
+    def _sent(message: Message) -> bool:
+        return message.key(context.ref) in done_messages
+
     decide_by = timeline.limit("decision_to_assess").due_on
     # Document kinds are named as in ehcp/documents/kinds.py; a kind about one advice
     # request or exception carries its key after a colon.
@@ -223,11 +226,18 @@ def plan(
         if stage is CaseStage.ASSESSING:
             todo.advice.extend(_advice_to_request(facts, context, today))
         for advice in facts.advice:
-            if not advice.existing_advice_accepted:
-                due = timeline.limit(f"advice:{advice.key}").due_on
-                letter = f"advice_request_letter:{advice.key}"
+            if advice.existing_advice_accepted:
+                continue
+            due = timeline.limit(f"advice:{advice.key}").due_on
+            letter = f"advice_request_letter:{advice.key}"
+            adviser = f"adviser:{advice.key}"
+            if stage not in ENDED_WITHOUT_A_PLAN:
                 draft(letter)
-                send("advice_request", (f"adviser:{advice.key}",), due, attach=(letter,))
+                send("advice_request", (adviser,), due, attach=(letter,))
+            elif _stood_down(advice) and _sent(Message("advice_request", adviser, due)):
+                # A request not sent before the end (both recorded before the run looked)
+                # is never sent, so nobody is asked and stood down in the same minute.
+                send("advice_not_needed", (adviser,), due)
     elif assessment is not None:
         send_letter("decision_not_to_assess", (*context.family, *TOLD_OF_ASSESSMENT_DECISION))
 
@@ -284,7 +294,28 @@ def plan(
         work=work,
         waiting_for=() if stage.is_closed else _waiting_for(facts, timeline, context, stage, today),
         wake_on=None if stage.is_closed else _wake_on(facts, timeline, context, today),
-        stale_purposes=() if still_considering(facts) else CONSIDERING_NOTICES,
+        stale_purposes=(() if still_considering(facts) else CONSIDERING_NOTICES)
+        + (ADVICE_FOLLOW_UPS if stage in ENDED_WITHOUT_A_PLAN else ()),
+    )
+
+
+# The assessment ended without a plan: advice asked for is no longer needed.
+ENDED_WITHOUT_A_PLAN = frozenset({CaseStage.WITHDRAWN, CaseStage.NOT_ISSUED})
+
+
+def _stood_down(advice: AdviceFacts) -> bool:
+    """Once the assessment ends without a plan (ENDED_WITHOUT_A_PLAN), a professional whose
+    advice has not come is told it is no longer needed. The Regulations say nothing of
+    standing an adviser down; but advice sought under Regs 6(1) is work on the child (an
+    educational psychologist's assessment, a paediatric review) for a purpose that has
+    ended, and the portal no longer takes it (ehcp/web/portal.py). The family, asked for
+    their own views, hear of the end in the withdrawal or decision letter. After a final
+    plan late advice is still welcome (templates/email/proceeding_without_advice.txt), so
+    nobody is stood down then."""
+    return (
+        advice.received_on is None
+        and not advice.existing_advice_accepted
+        and advice.role is not ContributorRole.PARENT_OR_YOUNG_PERSON
     )
 
 
@@ -316,6 +347,10 @@ def officer_copies(
 # a notice not yet sent would tell them something no longer true, in the same post as the
 # decision itself; the decision letter (Regs 5(1)-(2)) tells them instead.
 CONSIDERING_NOTICES = ("acknowledgement", "considering_notice")
+# Once the assessment has ended without a plan, a reminder, chaser or escalation about
+# advice, or the family's news of where it has got to, still waiting to go (the relay down,
+# a letter in the post tray) would be about work nobody needs: it is withdrawn unsent.
+ADVICE_FOLLOW_UPS = ("advice_reminder", "advice_chaser", "advice_escalation", "advice_status")
 
 
 def still_considering(facts: CaseFacts) -> bool:
@@ -351,10 +386,11 @@ def _follow_ups(
             last_due = max(timeline.due_on(f"advice:{advice.key}") for advice in asked)
             if today >= last_due:
                 out += [Message("advice_status", who, last_due, on=last_due) for who in context.family]
-        elif asked:
-            # Nothing is outstanding: every piece of advice asked for has been received.
-            last_in = max(advice.received_on for advice in asked if advice.received_on is not None)
-            out += [Message("advice_complete", who, on=last_in) for who in context.family]
+        elif arrived := [advice.received_on for advice in asked if advice.received_on is not None]:
+            # Nothing is outstanding: each piece asked for has come, or the council goes
+            # ahead without it (the family is told of each in proceeding_without_advice).
+            # When none came at all there is nothing to say "all in" about.
+            out += [Message("advice_complete", who, on=max(arrived)) for who in context.family]
     if stage is not CaseStage.CONSIDERING:
         for advice in facts.advice:
             if advice.received_on is not None:

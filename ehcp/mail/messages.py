@@ -324,7 +324,17 @@ def _advice_lists(session: Session, case: Case) -> dict[str, Any]:
     return {
         "advice_in": [f"{words(row.role)} ({long_date(row.received_on)})" for row in rows if row.received_on],
         "advice_awaited": [
-            f"{words(row.role)} (due {long_date(row.due_on)})" for row in rows if not row.received_on
+            f"{words(row.role)} (due {long_date(row.due_on)})"
+            for row in rows
+            if not row.received_on and not row.gap_reason
+        ],
+        # Advice the council goes ahead without (Regs 6(1)): no longer awaited, never "in".
+        "advice_without": [
+            "your own views and advice"
+            if row.role == ContributorRole.PARENT_OR_YOUNG_PERSON
+            else f"{words(row.role)} advice"
+            for row in rows
+            if not row.received_on and row.gap_reason
         ],
     }
 

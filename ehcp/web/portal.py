@@ -21,7 +21,9 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, UploadFile  # what request.form() gives
+from starlette.datastructures import FormData, Headers, UploadFile  # what request.form() gives
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ehcp import timesource
@@ -29,6 +31,8 @@ from ehcp.council.config import Council, cached_council
 from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, Child
 from ehcp.domain.advice_sections import sections_for
+from ehcp.domain.planner import ENDED_WITHOUT_A_PLAN
+from ehcp.domain.stages import CaseStage
 from ehcp.errors import InvalidInput
 from ehcp.portal import tokens, uploads
 from ehcp.portal.submit import AlreadyReceived, record_submission
@@ -88,6 +92,20 @@ class Portal:
             )
         elif self._advice.received_on is not None:
             self.refusal = self.already()
+        elif self._assessment_ended():
+            self.refusal = self.page(
+                "portal/problem.html",
+                410,
+                title="This advice is no longer needed",
+                reason="The assessment this advice was asked for has ended, so we no longer need it. "
+                f"If you have a question, email {loaded.send_team.email}.",
+            )
+
+    def _assessment_ended(self) -> bool:
+        """The case ended without a plan: its advisers were told the advice is no longer
+        needed (ehcp/domain/planner.py `_stood_down`), and the link takes nothing more."""
+        case = crud.case_by_id(self.db, case_id=self.advice.case_id)
+        return CaseStage(case.stage) in ENDED_WITHOUT_A_PLAN
 
     @property
     def advice(self) -> AdviceRequest:
@@ -182,7 +200,9 @@ def start(portal: PortalDep) -> HTMLResponse:
 async def check_answers(portal: PortalDep) -> HTMLResponse:
     if portal.refusal:
         return portal.refusal
-    form = await portal.request.form(max_files=1, max_fields=20)
+    form = await _read_form(portal, max_files=1, max_fields=20)
+    if form is None:
+        return _unreadable(portal)
     about = portal.about()
     values = {section.code: _text(form.get(f"section-{section.code}")) for section in about["sections"]}
     errors: dict[str, str] = {}
@@ -220,8 +240,8 @@ async def check_answers(portal: PortalDep) -> HTMLResponse:
 async def confirm(portal: PortalDep) -> HTMLResponse:
     if portal.refusal:
         return portal.refusal
-    form = await portal.request.form(max_files=0, max_fields=5)
-    draft = portal.read_draft(str(form.get("draft", "")))
+    form = await _read_form(portal, max_files=0, max_fields=5)
+    draft = portal.read_draft(str(form.get("draft", ""))) if form is not None else None
     if draft is None:
         security.warning("portal confirmation refused: bad or malformed draft")
         return _unreadable(portal)
@@ -265,6 +285,17 @@ async def confirm(portal: PortalDep) -> HTMLResponse:
     case = crud.case_by_id(portal.db, case_id=portal.advice.case_id)
     portal.background.add_task(wake_case, case.ref)
     return portal.page("portal/done.html", case_ref=case.ref, role=words(portal.advice.role))
+
+
+async def _read_form(portal: Portal, *, max_files: int, max_fields: int) -> FormData | None:
+    """The posted form, or None if it cannot be parsed (a broken multipart body, more
+    files or fields than the form has): then the contributor gets the portal's own page,
+    uncached like every other, not the framework's bare JSON error."""
+    try:
+        return await portal.request.form(max_files=max_files, max_fields=max_fields)
+    except (HTTPException, MultiPartException) as error:
+        security.warning("portal form refused: %s", type(error).__name__)
+        return None
 
 
 def _text(value: object) -> str:

@@ -345,6 +345,28 @@ def test_the_family_hears_when_all_the_advice_is_in_dated_by_the_last_to_arrive(
     assert recipients(result, "advice_status") == set()
 
 
+def test_advice_gone_ahead_without_counts_as_settled_and_the_family_hears_once_the_rest_is_in():
+    case = facts(
+        decision_to_assess=ASSESS,
+        advice=[
+            advice("health", gap_reason="not_received_after_escalation"),
+            advice("ep", "psychological", received_on=date(2026, 3, 10)),
+        ],
+    )
+    result = run(case, date(2026, 4, 6))
+    assert only(result, "advice_complete", "family:1").on == date(2026, 3, 10)
+    assert recipients(result, "proceeding_without_advice") == {"family:1"}
+
+
+def test_when_the_council_goes_ahead_without_every_piece_of_advice_the_run_does_not_fail():
+    # Nothing came: there is no "all the advice is in" to tell (max() of nothing once
+    # crashed the run); the family hears of each gap instead.
+    case = facts(decision_to_assess=ASSESS, advice=[advice(gap_reason="not_received_after_escalation")])
+    result = run(case, date(2026, 4, 6))
+    assert recipients(result, "advice_complete") == set()
+    assert recipients(result, "proceeding_without_advice") == {"family:1"}
+
+
 # -- decisions that end the case ------------------------------------------
 
 
@@ -689,6 +711,63 @@ def test_a_withdrawal_is_told_to_the_family_and_the_regs_4_2_parties_and_ends_al
     assert rungs(result) == set()
     assert result.work.advice == ()
     assert (result.stage, result.waiting_for, result.wake_on) == (CaseStage.WITHDRAWN, (), None)
+
+
+def asked(*items: dict) -> dict:
+    """Assessing, with these pieces of advice asked for, and the plan's messages sent."""
+    case = facts(decision_to_assess=ASSESS, advice=list(items))
+    return everything(run(case, REQUESTED, chasing()))
+
+
+OWED = [
+    advice("health", "health"),  # not come
+    advice("psychological", "psychological", received_on=date(2026, 3, 1)),  # came
+    advice("family", "parent_or_young_person"),  # the family's own views, not come
+    advice("setting", "educational", gap_reason="not_received_after_escalation"),  # going ahead without
+]
+
+
+@pytest.mark.parametrize(
+    "ended",
+    [{"withdrawn_on": date(2026, 3, 20)}, {"decision_to_issue": NOT_ISSUE}],
+    ids=["withdrawn", "not_issued"],
+)
+def test_when_the_assessment_ends_without_a_plan_each_professional_still_owing_advice_is_stood_down(ended):
+    case = facts(decision_to_assess=ASSESS, advice=OWED, **ended)
+    result = run(case, date(2026, 4, 4), chasing(), **asked(*OWED))
+    assert recipients(result, "advice_not_needed") == {"adviser:health", "adviser:setting"}
+    assert only(result, "advice_not_needed", "adviser:health").due_on == ADVICE_DUE
+    assert recipients(result, "advice_request") == set()
+    assert rungs(result) == set()
+    assert {"advice_reminder", "advice_chaser", "advice_escalation", "advice_status"} <= set(
+        result.stale_purposes
+    )
+
+
+def test_a_request_not_sent_before_the_withdrawal_is_neither_sent_nor_stood_down():
+    case = facts(decision_to_assess=ASSESS, advice=[advice()], withdrawn_on=date(2026, 3, 20))
+    result = run(case, date(2026, 3, 20), chasing())
+    assert recipients(result, "advice_request") == set()
+    assert recipients(result, "advice_not_needed") == set()
+    assert "advice_request_letter:health" not in result.work.documents
+    assert recipients(result, "withdrawal") == {"family:1", "notice:health", "notice:social_care", "setting"}
+
+
+def test_after_a_final_plan_nobody_is_stood_down_and_late_advice_is_still_chased_no_more():
+    owed = advice(gap_reason="not_received_after_escalation")
+    case = facts(
+        decision_to_assess=ASSESS, advice=[owed], draft_served_on=SERVED, final_issued_on=date(2026, 5, 1)
+    )
+    result = run(case, date(2026, 5, 1), chasing(), **asked(owed))
+    assert recipients(result, "advice_not_needed") == set()
+    assert "advice_chaser" not in result.stale_purposes
+
+
+def test_while_assessing_no_one_is_stood_down_and_nothing_about_advice_is_withdrawn():
+    case = facts(decision_to_assess=ASSESS, advice=OWED)
+    result = run(case, date(2026, 3, 25), chasing(), **asked(*OWED))
+    assert recipients(result, "advice_not_needed") == set()
+    assert result.stale_purposes == ("acknowledgement", "considering_notice")
 
 
 def test_a_withdrawn_case_with_a_served_draft_is_not_given_a_final_plan():

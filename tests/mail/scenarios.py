@@ -168,6 +168,7 @@ def _write(scenario: _Scenario) -> tuple[Email, ...]:
             _not_assessed_late(scenario, young_person=young_person),
             _not_issued(scenario, young_person=young_person),
             _withdrawn(scenario, young_person=young_person),
+            _withdrawn_while_assessing(scenario, young_person=young_person),
         ]
     cases = {case.id: young_person for young_person, case in whole.items()}
     cases |= {case.id: young_person for case, young_person in others}
@@ -290,6 +291,19 @@ def _withdrawn(scenario: _Scenario, *, young_person: bool) -> tuple[Case, bool]:
     return case, young_person
 
 
+def _withdrawn_while_assessing(scenario: _Scenario, *, young_person: bool) -> tuple[Case, bool]:
+    """Withdrawn with the school's advice in and the rest still owed: each professional
+    still owing it is told it is no longer needed."""
+    s = scenario
+    case = s.open(young_person=young_person)
+    s.look(case, date(2026, 1, 5))
+    s.act(case, date(2026, 2, 2), factories.decide, decision="assess")
+    factories.receive_advice(s.session, s.council, case, key="setting", now=at(date(2026, 2, 20)))
+    s.look(case, date(2026, 2, 20))
+    s.act(case, date(2026, 3, 2), factories.withdraw)
+    return case, young_person
+
+
 def _email(row: OutboundMessage, *, young_person: bool, by_run: bool, about_role: str | None) -> Email:
     return Email(
         purpose=row.purpose,
@@ -316,6 +330,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "decision_not_to_assess": TOLD_OF_DECISIONS,
     "decision_not_to_issue": TOLD_OF_DECISIONS,
     "withdrawal": TOLD_OF_DECISIONS,
+    "advice_not_needed": ("adviser",),
     "advice_request": ("adviser", "family_adviser"),
     "advice_reminder": ("adviser", "family_adviser"),
     "advice_chaser": ("adviser", "family_adviser"),
@@ -345,6 +360,7 @@ OTHER_LADDERS_ONLY = {
 }
 ABOUT_ADVICE = {
     "advice_request",
+    "advice_not_needed",
     "advice_reminder",
     "advice_chaser",
     "advice_escalation",

@@ -124,3 +124,60 @@ def test_a_wrong_file_type_or_an_empty_form_is_refused_with_the_reason(assessing
 def test_a_tampered_draft_is_refused(assessing):
     response = assessing.client.post(f"{assessing.link()}/confirm", data={"draft": "tampered"})
     assert response.status_code == 400 and assessing.advice().received_on is None
+
+
+def withdraw_case(assessing, council) -> None:
+    from ehcp.db.engine import session_for
+    from tests.db import factories
+
+    with session_for(assessing.engine) as session:
+        case = session.exec(select(Case).where(Case.ref == assessing.ref)).one()
+        factories.withdraw(session, council, case, now=TODAY)
+
+
+def test_once_the_request_is_withdrawn_the_link_says_the_advice_is_no_longer_needed_and_takes_nothing(
+    assessing, council
+):
+    link = assessing.link()
+    check = assessing.client.post(link, data={"section-C": "Seen in clinic.", "section-G": "OT weekly."})
+    assert check.status_code == 200
+    withdraw_case(assessing, council)
+    before = rows(assessing.engine)
+    for response in (
+        assessing.client.get(link),
+        assessing.client.post(link, data={"section-C": "Seen in clinic."}),
+        assessing.client.post(f"{link}/confirm", data={"draft": draft_of(check.text)}),
+    ):
+        assert response.status_code == 410
+        assert "This advice is no longer needed" in response.text
+        assert CHILD_NAME not in response.text
+        assert response.headers["cache-control"] == "no-store"
+    assert rows(assessing.engine) == before
+    assert assessing.advice().received_on is None
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (
+            b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--\r\n",
+            "multipart/form-data; boundary=x",
+        ),
+        (b"not multipart at all", "multipart/form-data"),
+        ("&".join(f"f{n}=v" for n in range(30)).encode(), "application/x-www-form-urlencoded"),
+    ],
+    ids=["part-without-a-name", "no-boundary", "too-many-fields"],
+)
+def test_a_form_that_cannot_be_parsed_gets_the_portals_own_page_and_changes_nothing(
+    assessing, body, content_type
+):
+    link = assessing.link()
+    before = rows(assessing.engine)
+    for url in (link, f"{link}/confirm"):
+        response = assessing.client.post(url, content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 400, (url, response.text)
+        assert "could not be read" in response.text and response.headers["content-type"].startswith(
+            "text/html"
+        )
+        assert response.headers["cache-control"] == "no-store"
+    assert rows(assessing.engine) == before
