@@ -8,9 +8,11 @@ a reused link, is refused with `AlreadyReceived` and changes nothing.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ehcp.council.config import Council
@@ -29,13 +31,26 @@ class AlreadyReceived(Exception):
 
 
 def store_file(file: CheckedFile, *, case: Case, advice: AdviceRequest, document_store: Path) -> Path:
+    """The file in the case's folder, named by its advice request and its content's hash
+    (never by the upload's name). Two submissions racing for one request (two tabs, or
+    the portal and a coordinator at once) each write their own file, so the one whose row
+    commits keeps exactly the content its recorded hash describes; each write goes to a
+    temporary name of its own first, so no reader sees half a file."""
     folder = document_store / case.ref / "advice"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{advice.key}.{file.extension}"
-    temporary = path.with_suffix(".part")
+    path = folder / f"{advice.key}-{file.sha256[:16]}.{file.extension}"
+    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.part"
     temporary.write_bytes(file.content)
     temporary.replace(path)
     return path
+
+
+def _discard_unrecorded(session: Session, advice: AdviceRequest, path: Path) -> None:
+    """A file written for a submission that did not commit, unless the one that did
+    commit has the same content (and so the same name)."""
+    recorded = _existing(session, advice)
+    if recorded is None or recorded.file_path != str(path):
+        path.unlink(missing_ok=True)
 
 
 def record_submission(
@@ -72,6 +87,7 @@ def record_submission(
         submitted_via=via,
         submitted_at=now,
     )
+    path = None
     if file is not None:
         path = store_file(file, case=case, advice=advice, document_store=document_store)
         submission.file_name, submission.file_media_type = file.name, file.media_type
@@ -79,6 +95,9 @@ def record_submission(
         submission.file_bytes = len(file.content)
     session.add(submission)
     try:
+        # One submission per request (a unique key): a concurrent one that committed first
+        # is found here, by the flush, rather than mid-query inside the receipt's write.
+        session.flush()
         # Commits the submission with the receipt, its chronology entry and the wake-up.
         crud.record_advice_received(
             session,
@@ -89,9 +108,11 @@ def record_submission(
             now=now,
             actor=actor,
         )
-    except InvalidInput:
+    except (InvalidInput, IntegrityError):
         session.rollback()
         session.refresh(advice)
+        if path is not None:
+            _discard_unrecorded(session, advice, path)
         if advice.received_on is not None or _existing(session, advice) is not None:
             raise AlreadyReceived(advice.received_on) from None  # a concurrent submission won
         raise

@@ -175,7 +175,7 @@ def test_k_says_what_became_of_each_piece_of_advice(session, council, case):
 def test_a_pdf_that_cannot_be_read_is_said_to_be_enclosed_separately_not_appended(
     session, council, case, tmp_path
 ):
-    submission_path = next((tmp_path / "documents").rglob("health.pdf"))
+    submission_path = next((tmp_path / "documents").rglob("health-*.pdf"))
     submission_path.write_bytes(b"%PDF-1.7 damaged in the store")
     text = squashed(pdf_text(final_plan(session, council, case)))
     assert "ADVISER-PAGE" not in text

@@ -18,7 +18,7 @@ from ehcp.db.models import AdviceSubmission
 from ehcp.portal.tokens import make_token
 from ehcp.portal.uploads import pending_dir
 from ehcp.settings import get_settings
-from tests.portal.conftest import PDF
+from tests.portal.conftest import PDF, TODAY, pdf_bytes
 
 
 def signed_draft(draft: object) -> str:
@@ -149,3 +149,52 @@ def test_advice_text_with_hidden_or_direction_changing_characters_is_refused_nam
 def test_advice_text_in_a_script_that_joins_letters_is_kept(assessing):
     check = assessing.client.post(assessing.link(), data={"section-C": "می\u200cخواهم"})
     assert check.status_code == 200, check.text
+
+
+def test_two_submissions_racing_for_one_request_keep_the_winners_file_as_its_hash_records(
+    assessing, council, monkeypatch
+):
+    """The loser read the request, and found no submission, before the winner committed;
+    it then writes its own file and fails to commit. What is stored is the winner's file,
+    as its recorded hash says, and the loser's is gone."""
+    import hashlib
+
+    from ehcp.db.engine import session_for
+    from ehcp.db.models import AdviceRequest
+    from ehcp.portal import submit
+    from ehcp.portal.uploads import CheckedFile
+
+    def send(session, advice, content: bytes) -> None:
+        submit.record_submission(
+            session,
+            advice=advice,
+            sections={"C": "Hearing loss."},
+            file=CheckedFile("report.pdf", "application/pdf", content),
+            via="portal",
+            council=council,
+            document_store=get_settings().document_store,
+            now=TODAY,
+            actor="contributor:health",
+        )
+
+    winner, loser = PDF, pdf_bytes(pages=2)
+    advice_id = assessing.advice().id
+    with session_for(assessing.engine) as losing, session_for(assessing.engine) as winning:
+        stale = losing.get(AdviceRequest, advice_id)
+        assert stale.received_on is None
+        send(winning, winning.get(AdviceRequest, advice_id), winner)
+        real_existing, checked = submit._existing, []
+
+        def checked_before_the_winner_committed(session, advice):
+            checked.append(advice.id)
+            return None if len(checked) == 1 else real_existing(session, advice)
+
+        monkeypatch.setattr(submit, "_existing", checked_before_the_winner_committed)
+        with pytest.raises(submit.AlreadyReceived):
+            send(losing, stale, loser)
+    [stored] = stored_files()
+    with Session(assessing.engine) as session:
+        [row] = session.exec(select(AdviceSubmission)).all()
+    assert stored == Path(row.file_path)
+    assert stored.read_bytes() == winner
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == row.file_sha256

@@ -90,7 +90,10 @@ def test_an_impossible_record_is_422_naming_the_field_and_stores_nothing(api, re
 
 def test_the_budget_api_needs_the_token_and_a_known_case(api, ref):
     body = {"requested_on": "2026-03-02"}
-    assert httpx.post(f"{api.base_url}/api/cases/{ref}/personal-budget", json=body).status_code == 401
-    assert httpx.get(f"{api.base_url}/api/cases/{ref}/personal-budget").status_code == 401
+    assert (
+        httpx.post(f"{api.base_url}/api/cases/{ref}/personal-budget", json=body, timeout=30).status_code
+        == 401
+    )
+    assert httpx.get(f"{api.base_url}/api/cases/{ref}/personal-budget", timeout=30).status_code == 401
     assert api.post("/api/cases/EHC-2026-999999/personal-budget", json=body).status_code == 404
     assert api.get("/api/cases/EHC-2026-999999/personal-budget").status_code == 404

@@ -83,7 +83,7 @@ def test_an_unknown_case_is_404(api):
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}"])
 def test_the_api_needs_the_token(api, ref, header):
     headers = {"Authorization": header} if header else {}
-    response = httpx.get(f"{api.base_url}/api/cases/{ref}/timeline", headers=headers)
+    response = httpx.get(f"{api.base_url}/api/cases/{ref}/timeline", headers=headers, timeout=30)
     assert response.status_code == 401
 
 

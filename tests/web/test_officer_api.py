@@ -45,7 +45,7 @@ def stored(engine, ref):
 def test_a_case_is_assigned_to_a_coordinator_by_key(api, engine, ref):
     before, _ = stored(engine, ref)
     with timesource.frozen_at(NOW):
-        response = api.put(f"/api/cases/{ref}/officer", json={"officer": "coord-a"})
+        response = api.put(f"/api/cases/{ref}/officer", json={"officer": "coord-a"}, timeout=30)
     assert response.status_code == 200, response.text
     assert response.json()["version"] == before.version + 1
     case, events = stored(engine, ref)
@@ -76,17 +76,19 @@ def test_an_unknown_coordinator_answers_422_naming_the_field_and_the_valid_keys(
 def test_a_closed_case_is_refused(api, engine, council, ref):
     with session_for(engine) as session:
         withdraw(session, council, crud.require_case(session, ref=ref), now=NOW)
-    response = api.put(f"/api/cases/{ref}/officer", json={"officer": "coord-a"})
+    response = api.put(f"/api/cases/{ref}/officer", json={"officer": "coord-a"}, timeout=30)
     assert response.status_code == 422 and "closed" in response.text
     assert stored(engine, ref)[0].officer is None
 
 
 def test_the_officer_field_is_required_and_a_token_too(api, ref):
     assert api.put(f"/api/cases/{ref}/officer", json={}).status_code == 422
-    anonymous = httpx.put(api.base_url.join(f"/api/cases/{ref}/officer"), json={"officer": "coord-a"})
+    anonymous = httpx.put(
+        api.base_url.join(f"/api/cases/{ref}/officer"), json={"officer": "coord-a"}, timeout=30
+    )
     assert anonymous.status_code == 401
 
 
 def test_an_unknown_case_answers_404(api):
-    response = api.put("/api/cases/EHC-2026-999999/officer", json={"officer": "coord-a"})
+    response = api.put("/api/cases/EHC-2026-999999/officer", json={"officer": "coord-a"}, timeout=30)
     assert response.status_code == 404

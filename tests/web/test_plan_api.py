@@ -89,9 +89,12 @@ def test_a_working_draft_is_422_naming_the_section_and_stores_nothing(api, ref, 
 
 
 def test_the_plan_api_needs_the_token_and_a_known_case(api, ref, draft):
+    # httpx's own default timeout is 5 s: too short for a shared, loaded machine.
     response = httpx.post(
-        f"{api.base_url}/api/cases/{ref}/plan", files={"file": ("plan.docx", finished(draft), DOCX)}
+        f"{api.base_url}/api/cases/{ref}/plan",
+        files={"file": ("plan.docx", finished(draft), DOCX)},
+        timeout=30,
     )
     assert response.status_code == 401
-    assert httpx.get(f"{api.base_url}/api/cases/{ref}/plan/versions").status_code == 401
+    assert httpx.get(f"{api.base_url}/api/cases/{ref}/plan/versions", timeout=30).status_code == 401
     assert post(api, "EHC-2026-999999", finished(draft)).status_code == 404
