@@ -25,6 +25,7 @@ from ehcp.documents.plan_reading import PlanText, read_plan, substantive_change
 from ehcp.domain.facts import IssueOutcome
 from ehcp.domain.stages import CaseStage
 from ehcp.errors import InvalidInput
+from ehcp.files import write_whole
 from ehcp.timesource import london_date
 
 __all__ = [
@@ -145,9 +146,7 @@ def _write(store: Path, case: Case, number: int, data: bytes) -> tuple[Path, str
     path = folder / f"plan_version-{number}-{digest[:12]}.docx"
     if path.exists():
         return path, digest, False
-    temporary = path.with_suffix(path.suffix + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)  # a reader never sees half a file
+    write_whole(path, data)
     return path, digest, True
 
 

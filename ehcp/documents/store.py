@@ -35,6 +35,7 @@ from ehcp.documents.kinds import parse
 from ehcp.documents.render import render
 from ehcp.domain.clock import Timeline
 from ehcp.domain.ehc_plan import EhcPlan
+from ehcp.files import write_whole
 from ehcp.timesource import london_date
 
 ACTOR = "system"
@@ -275,7 +276,5 @@ def _write(store: Path, case: Case, kind: str, suffix: str, content: bytes) -> t
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{kind.replace(':', '--')}-{digest[:12]}{suffix}"
     if not path.exists():
-        temporary = path.with_suffix(path.suffix + ".part")
-        temporary.write_bytes(content)
-        temporary.replace(path)  # a reader never sees half a file
+        write_whole(path, content)
     return path, digest

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from ehcp.files import write_whole
 from ehcp.settings import Settings
 
 log = logging.getLogger("ehcp.mail.local")
@@ -41,9 +42,7 @@ class SaveToFolder:
         content = envelope.original_content or envelope.content
         message_id = message_from_bytes(content).get("Message-ID") or hashlib.sha256(content).hexdigest()
         path = self.folder / file_name(message_id)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(content)
-        temporary.replace(path)  # whole files only, for readers watching the folder
+        write_whole(path, content)  # whole files only, for readers watching the folder
         log.info("saved %s", path.name)  # the file name only: the message is personal data
         return "250 Message accepted for delivery"
 

@@ -8,7 +8,6 @@ a reused link, is refused with `AlreadyReceived` and changes nothing.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, AdviceSubmission, Case, id_of
 from ehcp.domain.advice_sections import sections_for
 from ehcp.errors import InvalidInput
+from ehcp.files import write_whole
 from ehcp.portal.uploads import CheckedFile
 from ehcp.timesource import london_date
 
@@ -34,14 +34,11 @@ def store_file(file: CheckedFile, *, case: Case, advice: AdviceRequest, document
     """The file in the case's folder, named by its advice request and its content's hash
     (never by the upload's name). Two submissions racing for one request (two tabs, or
     the portal and a coordinator at once) each write their own file, so the one whose row
-    commits keeps exactly the content its recorded hash describes; each write goes to a
-    temporary name of its own first, so no reader sees half a file."""
+    commits keeps exactly the content its recorded hash describes."""
     folder = document_store / case.ref / "advice"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{advice.key}-{file.sha256[:16]}.{file.extension}"
-    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.part"
-    temporary.write_bytes(file.content)
-    temporary.replace(path)
+    write_whole(path, file.content)
     return path
 
 
