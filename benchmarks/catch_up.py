@@ -388,12 +388,14 @@ def jump_past(stack: ProductionStack, due: datetime, days: int = 2) -> datetime:
     return timesource.now()
 
 
-def sent_since(now: datetime) -> dict[str, int]:
+def sent_since(now: datetime, *, by_recipient: bool = False) -> dict[str, int]:
+    """What was sent of the messages queued since `now`, by purpose (and recipient)."""
+    what = "purpose || ' to ' || recipient_role" if by_recipient else "purpose"
     with database() as session:
         rows = session.execute(
             text(
-                "SELECT purpose, count(*) FROM outbound_message WHERE queued_at >= :now "
-                "AND state = 'sent' GROUP BY purpose ORDER BY purpose"
+                f"SELECT {what}, count(*) FROM outbound_message WHERE queued_at >= :now "
+                "AND state = 'sent' GROUP BY 1 ORDER BY 1"
             ),
             {"now": now},
         ).all()

@@ -74,6 +74,7 @@ from catch_up import (  # noqa: E402
     looked_and_suspended,
     pause_schedules,
     production_stack,
+    sent_since,
 )
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.client.schemas.objects import StateType  # noqa: E402
@@ -194,19 +195,6 @@ def breach_message_id(case_id: int) -> str | None:
     return None if row is None else row[0]
 
 
-def sent_purposes(since: datetime) -> dict[str, int]:
-    """What was sent, by purpose and recipient, of the messages queued since `since`."""
-    with database() as session:
-        rows = session.execute(
-            text(
-                "SELECT purpose || ' to ' || recipient_role, count(*) FROM outbound_message "
-                "WHERE queued_at >= :since AND state = 'sent' GROUP BY 1 ORDER BY 1"
-            ),
-            {"since": since},
-        ).all()
-    return {what: count for what, count in rows}
-
-
 def arrival(stack: Stack, message_id: str, timeout: float = 60) -> datetime:
     """When the SMTP server accepted this message (waiting for it if need be)."""
     mail: TimedList = stack.mail.messages  # type: ignore[assignment]
@@ -289,7 +277,7 @@ def one_at_a_time(stack: Stack, refs: list[str]) -> Latencies:
             result.phases[PHASES[5]].append((states[StateType.PAUSED] - email).total_seconds())
     finally:
         orchestration.wake = real_wake  # type: ignore[assignment]
-    result.sent = sent_purposes(moment)
+    result.sent = sent_since(moment, by_recipient=True)
     return result
 
 
@@ -337,7 +325,7 @@ def cron_sweep(stack: Stack, refs: list[str]) -> CronSweep:
         sweep_running=(states[StateType.RUNNING] - started).total_seconds(),
         sweep_done=(states[StateType.COMPLETED] - started).total_seconds(),
         emails=sorted(emails),
-        sent=sent_purposes(moment),
+        sent=sent_since(moment, by_recipient=True),
     )
 
 

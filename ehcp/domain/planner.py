@@ -36,7 +36,7 @@ from ehcp.domain.clock import LimitState, Timeline
 from ehcp.domain.facts import AdviceFacts, AssessmentOutcome, CaseFacts, ExceptionFacts, IssueOutcome
 from ehcp.domain.ladder import Ladder, Rung
 from ehcp.domain.roles import ContributorRole
-from ehcp.domain.stages import CaseStage, stage_of
+from ehcp.domain.stages import ENDED_WITHOUT_A_PLAN, CaseStage, stage_of
 from ehcp.text import words
 
 # Who hears of a decision: the family always; these parties as the law says.
@@ -297,10 +297,6 @@ def plan(
         stale_purposes=(() if still_considering(facts) else CONSIDERING_NOTICES)
         + (ADVICE_FOLLOW_UPS if stage in ENDED_WITHOUT_A_PLAN else ()),
     )
-
-
-# The assessment ended without a plan: advice asked for is no longer needed.
-ENDED_WITHOUT_A_PLAN = frozenset({CaseStage.WITHDRAWN, CaseStage.NOT_ISSUED})
 
 
 def _stood_down(advice: AdviceFacts) -> bool:

@@ -23,6 +23,9 @@ class CaseStage(StrEnum):
 CLOSED_STAGES = frozenset(
     {CaseStage.PLAN_ISSUED, CaseStage.NOT_ASSESSED, CaseStage.NOT_ISSUED, CaseStage.WITHDRAWN}
 )
+# The assessment ended without a plan: advice asked for is no longer needed
+# (ehcp/domain/planner.py `_stood_down`; the portal takes none).
+ENDED_WITHOUT_A_PLAN = frozenset({CaseStage.WITHDRAWN, CaseStage.NOT_ISSUED})
 
 
 def stage_of(facts: CaseFacts) -> CaseStage:

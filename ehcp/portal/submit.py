@@ -42,14 +42,6 @@ def store_file(file: CheckedFile, *, case: Case, advice: AdviceRequest, document
     return path
 
 
-def _discard_unrecorded(session: Session, advice: AdviceRequest, path: Path) -> None:
-    """A file written for a submission that did not commit, unless the one that did
-    commit has the same content (and so the same name)."""
-    recorded = _existing(session, advice)
-    if recorded is None or recorded.file_path != str(path):
-        path.unlink(missing_ok=True)
-
-
 def record_submission(
     session: Session,
     *,
@@ -108,9 +100,12 @@ def record_submission(
     except (InvalidInput, IntegrityError):
         session.rollback()
         session.refresh(advice)
-        if path is not None:
-            _discard_unrecorded(session, advice, path)
-        if advice.received_on is not None or _existing(session, advice) is not None:
+        recorded = _existing(session, advice)
+        # The file written for this submission goes, unless the one that did commit has
+        # the same content (and so the same name).
+        if path is not None and (recorded is None or recorded.file_path != str(path)):
+            path.unlink(missing_ok=True)
+        if advice.received_on is not None or recorded is not None:
             raise AlreadyReceived(advice.received_on) from None  # a concurrent submission won
         raise
     session.refresh(submission)

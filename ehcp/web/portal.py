@@ -31,8 +31,7 @@ from ehcp.council.config import Council, cached_council
 from ehcp.db import crud
 from ehcp.db.models import AdviceRequest, Child
 from ehcp.domain.advice_sections import sections_for
-from ehcp.domain.planner import ENDED_WITHOUT_A_PLAN
-from ehcp.domain.stages import CaseStage
+from ehcp.domain.stages import ENDED_WITHOUT_A_PLAN, CaseStage
 from ehcp.errors import InvalidInput
 from ehcp.portal import tokens, uploads
 from ehcp.portal.submit import AlreadyReceived, record_submission
